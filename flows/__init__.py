@@ -1,0 +1,1 @@
+"""fieldplan orchestration: Prefect flows and the `fieldplan` command line."""
