@@ -32,7 +32,7 @@ def main(
     database_url: str | None = typer.Option(
         None,
         "--database-url",
-        help="SQLAlchemy URL (default: $FIELDPLAN_DATABASE_URL, else SQLite in var/).",,
+        help="SQLAlchemy URL (default: $FIELDPLAN_DATABASE_URL, else SQLite in var/).",
     ),
 ) -> None:
     """Options shared by every command."""
