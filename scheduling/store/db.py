@@ -1,0 +1,143 @@
+"""Where the database is and how to reach it: URL, engine, sessions and migrations.
+
+The embedded default is a SQLite file under the checkout's `var/`; `FIELDPLAN_DATABASE_URL`
+(or an explicit URL) selects another database, e.g. PostgreSQL in production. Migrations are
+Alembic scripts shipped inside the package, applied programmatically (no alembic.ini needed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DATABASE_URL_ENV = "FIELDPLAN_DATABASE_URL"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _var_dir() -> Path:
+    """The checkout's `var/` when running from a checkout, else `./var` of the caller."""
+    checkout = Path(__file__).resolve().parents[2]
+    root = checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
+    return root / "var"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: `url`, else $FIELDPLAN_DATABASE_URL, else SQLite in `var/` (created)."""
+    if url:
+        return url
+    from_env = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if from_env:
+        return from_env
+    var = _var_dir()
+    var.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{var / 'fieldplan.sqlite'}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite ignores foreign keys unless asked, per connection; WAL lets readers (the CLI,
+    # a report) work while a flow writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for `database_url(url)`; SQLite files get foreign keys on and WAL journaling."""
+    resolved = make_url(database_url(url))
+    if resolved.get_backend_name() == "sqlite":
+        if resolved.database and resolved.database != ":memory:":
+            Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(resolved, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        if resolved.database and resolved.database != ":memory:":
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        return engine
+    return create_engine(resolved, pool_pre_ping=True)
+
+
+def alembic_config(engine_or_url: Engine | str | None = None):
+    """An Alembic `Config` built in code, pointing at the migrations shipped in the package."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if isinstance(engine_or_url, Engine):
+        url = engine_or_url.url.render_as_string(hide_password=False)
+    else:
+        url = database_url(engine_or_url)
+    # ConfigParser treats % as interpolation; URL-encoded passwords contain it.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _run(engine_or_url: Engine | str | None, action) -> None:
+    engine = engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
+    config = alembic_config(engine)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            action(config)
+    finally:
+        if engine is not engine_or_url:
+            engine.dispose()
+
+
+def upgrade(url_or_engine: Engine | str | None = None, revision: str = "head") -> None:
+    """Apply the migrations up to `revision` (default: the newest) to the database."""
+    from alembic import command
+
+    _run(url_or_engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(url_or_engine: Engine | str | None = None, revision: str = "base") -> None:
+    """Undo migrations down to `revision` (default: an empty database)."""
+    from alembic import command
+
+    _run(url_or_engine, lambda config: command.downgrade(config, revision))
+
+
+def current_revision(url_or_engine: Engine | str | None = None) -> str | None:
+    """The revision the database is at, or None for a database never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = url_or_engine if isinstance(url_or_engine, Engine) else make_engine(url_or_engine)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        if engine is not url_or_engine:
+            engine.dispose()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session maker bound to `engine`; objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends normally and rolls back on any error."""
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def ensure_database(url: str | None = None) -> Engine:
+    """An engine on a database migrated to the newest revision (the embedded default's path)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
