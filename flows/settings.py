@@ -1,0 +1,56 @@
+"""Where the flows keep things: output folders, the database URL, Prefect's quiet defaults.
+
+Importing this module is cheap (no Prefect, no SQLAlchemy); the CLI calls
+:func:`prefect_environment` before the first Prefect import so that `fieldplan demo` run outside
+`make` gets the same private, quiet, patient embedded server as `make demo`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_ENV = "FIELDPLAN_VAR_DIR"
+DATABASE_ENV = "FIELDPLAN_DATABASE_URL"
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+
+# The sample data's "now" (data/sample is two weeks of requests received before it).
+DEMO_NOW = "2026-11-30T08:00:00+08:00"
+DEMO_START = "2026-11-30"
+
+# A bounded pool: Prefect's default thread pool is unbounded (NOTES-prefect.md), and the
+# solver is CPU-bound, so more threads than cores only adds contention.
+DEFAULT_MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def var_dir() -> Path:
+    """The folder for generated files: `$FIELDPLAN_VAR_DIR`, else `var/` of the checkout."""
+    return Path(os.environ.get(VAR_ENV) or REPO_ROOT / "var")
+
+
+def default_plan_dir() -> Path:
+    """Where `fieldplan plan` writes plan.json, the Gantt chart and itineraries by default."""
+    return var_dir() / "plan"
+
+
+def prefect_environment() -> None:
+    """Give Prefect a private home under var/, no telemetry and a patient start-up.
+
+    Only fills what the user has not set: a dispatcher pointing `PREFECT_API_URL` at a real
+    server keeps it. Must run before the first `import prefect` to take effect.
+    """
+    os.environ.setdefault("PREFECT_HOME", str(var_dir() / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")
+
+
+def resolve_database_url(url: str | None = None) -> str:
+    """The database URL a flow should use: `url` if given, else the storage default."""
+    if url:
+        return url
+    from scheduling.store.db import database_url
+
+    return database_url()
