@@ -1,0 +1,584 @@
+"""Customer-paid travel costs of a plan: every engineer-day route is one trip (POLICY.md 5).
+
+A trip goes from the route's start place (home, office or a hotel) through its stops to its
+end place. Its cost items, at the rates in force on the trip's day
+(`policy.costs.rates_on(day)`, so a rate change on 1 March applies to trips from 1 March):
+
+- ``distance``: car/taxi km at the zone's rate, tagged ``city`` or ``suburban``;
+- ``fare``: out-of-town legs, per km at ``rail_per_km`` (tag ``rail``) or, when a fare table
+  (`fares.csv`: from_city,to_city,fare) knows the two cities, that fare (tag ``table``);
+- ``lodging``: one night when the route ends at a hotel;
+- ``allowance``: one day away when the route touches an out-of-town customer or starts or
+  ends at a hotel.
+
+Zone of a leg: a leg takes the zone of the customer it leads to; the last leg (back to the
+end place) takes the zone of the customer it leaves. The customer's zone is the one intake
+decided (its assessment), else the customer record's, else derived as POLICY.md 4 says. An
+out-of-town leg between two places of the same city (hotel -> customer in that town) is local
+travel: it is charged as ``distance`` at the city rate, not as a fare.
+
+Kinds (POLICY.md 3): on-site service, training and health checks all bill their travel;
+the training itself is free and never appears here; remote work is never planned, so it
+never has a trip. Only travel is priced in this module.
+
+Money is `Decimal`, quantized to the cent with ROUND_HALF_UP once per item. Distances are
+floats (km from the planner or from great-circle geometry); each leg's km is converted
+exactly once, as `Decimal(str(round(km, 3)))` (to the metre), and summed as Decimal, so no
+float ever reaches an amount.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+from scheduling.allocation import (
+    CENT,
+    PROPORTIONAL_STANDALONE,
+    allocate,
+    from_cents,
+    largest_remainder,
+    split_items,
+    to_cents,
+)
+from scheduling.geo import haversine_km
+from scheduling.model import Customer, Kind, Place, Plan, Problem, Route, Zone
+from scheduling.policy import CostRates, Policy
+
+ITEMS = ("distance", "fare", "lodging", "allowance")
+DistanceFn = Callable[[float, float, float, float], float]
+
+
+class CostError(ValueError):
+    """A plan or a fare table that cannot be priced; the message says what and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class CostItem:
+    """One priced item of a trip: e.g. 42.318 km of city distance at 2.60 = 110.03."""
+
+    item: str  # distance | fare | lodging | allowance
+    tag: str  # city|suburban for distance, rail|table for fare, "" otherwise
+    quantity: Decimal  # km, legs (table fares), nights or days
+    unit_rate: Decimal | None  # None for table fares of different amounts
+    amount: Decimal
+
+    @property
+    def key(self) -> str:
+        """The item's name within its trip: ``distance:city``, ``fare:rail``, ``lodging``."""
+        return f"{self.item}:{self.tag}" if self.tag else self.item
+
+
+@dataclass(frozen=True, slots=True)
+class TripStop:
+    """A visit the trip served, with what billing needs to trace it."""
+
+    request_ref: str
+    session: int
+    customer_id: str
+    kind: Kind
+    zone: Zone
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """One engineer-day: its priced items and each customer's stand-alone cost."""
+
+    trip_id: str
+    engineer_id: str
+    day: date
+    start_kind: str
+    end_kind: str
+    stops: tuple[TripStop, ...]
+    items: tuple[CostItem, ...]
+    standalone: tuple[tuple[str, Decimal], ...]  # (customer_id, cost), by customer id
+    currency: str
+
+    @property
+    def total(self) -> Decimal:
+        """The trip cost: the sum of its items."""
+        return sum((i.amount for i in self.items), Decimal("0.00"))
+
+    @property
+    def customers(self) -> tuple[str, ...]:
+        """The customers served, sorted by id."""
+        return tuple(c for c, _ in self.standalone)
+
+    def requests_of(self, customer_id: str) -> tuple[str, ...]:
+        """The request refs of `customer_id` served on this trip, sorted and unique."""
+        return tuple(sorted({s.request_ref for s in self.stops if s.customer_id == customer_id}))
+
+
+def trip_id(engineer_id: str, day: date) -> str:
+    """The stable id of an engineer-day trip, the same across re-plans: ``E07-2026-11-24``."""
+    return f"{engineer_id}-{day.isoformat()}"
+
+
+def money(value: Decimal) -> Decimal:
+    """`value` rounded to the cent, half up (the rounding of every cost item)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def km_decimal(km: float) -> Decimal:
+    """A float distance as an exact Decimal to the metre; the one float->Decimal crossing."""
+    if km < 0 or km != km:
+        raise CostError(f"a distance must be a non-negative number of km, got {km!r}")
+    return Decimal(str(round(km, 3)))
+
+
+# --- fare table ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FareTable:
+    """Inter-city fares, the same in both directions: {frozenset({city_a, city_b}): fare}."""
+
+    fares: Mapping[frozenset[str], Decimal]
+
+    def fare(self, from_city: str, to_city: str) -> Decimal | None:
+        """The fare between two cities, or None when the table does not know the pair."""
+        return self.fares.get(frozenset((from_city.strip(), to_city.strip())))
+
+
+def load_fares(path: str | os.PathLike[str]) -> FareTable:
+    """Read `fares.csv` (UTF-8, with or without BOM): columns from_city, to_city, fare.
+
+    Raises CostError naming the file, row, column and value of a bad row.
+    """
+    file = Path(path)
+    fares: dict[frozenset[str], Decimal] = {}
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"from_city", "to_city", "fare"} - set(reader.fieldnames or ())
+        if missing:
+            raise CostError(f"{file}: missing column(s) {sorted(missing)}")
+        for number, row in enumerate(reader, start=2):
+            a, b, raw = row["from_city"].strip(), row["to_city"].strip(), row["fare"].strip()
+            if not a or not b:
+                raise CostError(f"{file} row {number}: from_city and to_city must be filled")
+            try:
+                fare = Decimal(raw)
+            except InvalidOperation:
+                raise CostError(
+                    f"{file} row {number} column fare: {raw!r} is not a decimal amount"
+                ) from None
+            if fare < 0 or money(fare) != fare:
+                raise CostError(
+                    f"{file} row {number} column fare: {raw!r} must be >= 0 with 2 decimals"
+                )
+            fares[frozenset((a, b))] = fare
+    return FareTable(fares)
+
+
+# --- pricing ------------------------------------------------------------------------------
+
+
+def road_km(policy: Policy) -> DistanceFn:
+    """The default distance of a stand-alone leg: great-circle km x the planner's detour."""
+    factor = policy.planner.detour_factor
+
+    def distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+        return haversine_km(lat1, lon1, lat2, lon2) * factor
+
+    return distance
+
+
+def derived_zone(customer: Customer, office_city: str, km_to_office: float, policy: Policy) -> Zone:
+    """POLICY.md 4: same city and within city_max_km -> city; same city or within
+    suburban_max_km -> suburban; else out of town. Used only when intake left no zone."""
+    same_city = customer.city.strip() == office_city.strip()
+    if same_city and km_to_office <= policy.zones.city_max_km:
+        return Zone.CITY
+    if same_city or km_to_office <= policy.zones.suburban_max_km:
+        return Zone.SUBURBAN
+    return Zone.OUT_OF_TOWN
+
+
+@dataclass(frozen=True, slots=True)
+class _Leg:
+    km: Decimal
+    zone: Zone
+    from_city: str
+    to_city: str
+
+
+class _Priced:
+    """Accumulates legs into items: km summed per (item, tag), then rounded once per item."""
+
+    def __init__(self, rates: CostRates, fares: FareTable | None) -> None:
+        self.rates, self.fares = rates, fares
+        self.km: dict[tuple[str, str], Decimal] = {}
+        self.table: list[Decimal] = []
+        self.nights = 0
+        self.days = 0
+
+    def leg(self, leg: _Leg) -> None:
+        if leg.zone is Zone.OUT_OF_TOWN and leg.from_city != leg.to_city:
+            fare = self.fares.fare(leg.from_city, leg.to_city) if self.fares else None
+            if fare is not None:
+                self.table.append(fare)
+                return
+            key = ("fare", "rail")
+        elif leg.zone is Zone.SUBURBAN:
+            key = ("distance", "suburban")
+        else:  # city, or out-of-town travel inside one town (local taxi)
+            key = ("distance", "city")
+        self.km[key] = self.km.get(key, Decimal(0)) + leg.km
+
+    def items(self) -> tuple[CostItem, ...]:
+        per_km = {
+            ("distance", "city"): self.rates.city_per_km,
+            ("distance", "suburban"): self.rates.suburban_per_km,
+            ("fare", "rail"): self.rates.rail_per_km,
+        }
+        out = [
+            CostItem(item, tag, km, per_km[item, tag], money(km * per_km[item, tag]))
+            for (item, tag), km in self.km.items()
+            if km > 0
+        ]
+        if self.table:
+            unit = self.table[0] if len(set(self.table)) == 1 else None
+            out.append(
+                CostItem("fare", "table", Decimal(len(self.table)), unit, money(sum(self.table)))
+            )
+        if self.nights:
+            n = Decimal(self.nights)
+            out.append(
+                CostItem(
+                    "lodging",
+                    "",
+                    n,
+                    self.rates.lodging_per_night,
+                    money(n * self.rates.lodging_per_night),
+                )
+            )
+        if self.days:
+            n = Decimal(self.days)
+            out.append(
+                CostItem(
+                    "allowance",
+                    "",
+                    n,
+                    self.rates.daily_allowance,
+                    money(n * self.rates.daily_allowance),
+                )
+            )
+        return tuple(sorted(out, key=lambda i: (ITEMS.index(i.item), i.tag)))
+
+
+class _Context:
+    """Lookups shared by every trip of one plan."""
+
+    def __init__(self, problem: Problem, policy: Policy, distance: DistanceFn) -> None:
+        self.policy, self.distance = policy, distance
+        self.requests = {r.request_ref: r for r in problem.requests}
+        self.customers = {c.customer_id: c for c in problem.customers}
+        self.assessments = {a.request_ref: a for a in problem.assessments}
+        self.engineers = {e.engineer_id: e for e in problem.engineers}
+        self.offices = {o.office_id: o for o in problem.offices}
+
+    def stop(self, request_ref: str, session: int) -> tuple[TripStop, Customer]:
+        request = self.requests.get(request_ref)
+        if request is None:
+            raise CostError(f"plan visits request {request_ref!r}, unknown to the problem")
+        customer = self.customers.get(request.customer_id)
+        if customer is None:
+            raise CostError(f"request {request_ref} names unknown customer {request.customer_id!r}")
+        return TripStop(
+            request_ref,
+            session,
+            customer.customer_id,
+            request.kind,
+            self.zone(request_ref, customer),
+        ), customer
+
+    def zone(self, request_ref: str, customer: Customer) -> Zone:
+        assessment = self.assessments.get(request_ref)
+        if assessment is not None and assessment.zone is not None:
+            return Zone(assessment.zone)
+        if customer.zone is not None:
+            return Zone(customer.zone)
+        office = self._office_of(customer)
+        km = haversine_km(customer.lat, customer.lon, office.lat, office.lon)
+        return derived_zone(customer, office.city, km, self.policy)
+
+    def _office_of(self, customer: Customer):
+        if customer.office_id and customer.office_id in self.offices:
+            return self.offices[customer.office_id]
+        if not self.offices:
+            raise CostError(f"no office to derive the zone of customer {customer.customer_id}")
+        return min(
+            self.offices.values(),
+            key=lambda o: (haversine_km(customer.lat, customer.lon, o.lat, o.lon), o.office_id),
+        )
+
+    def place_city(self, place: Place, home_city: str) -> str:
+        # A hotel is in the town of the nearest known place (customer or office): the
+        # planner books it next to the out-of-town work. Home and office are in the
+        # engineer's office city.
+        if place.kind != "hotel":
+            return home_city
+        known = [(c.lat, c.lon, c.city, c.customer_id) for c in self.customers.values()]
+        known += [(o.lat, o.lon, o.city, o.office_id) for o in self.offices.values()]
+        nearest = min(
+            known,
+            key=lambda k: (haversine_km(place.lat, place.lon, k[0], k[1]), k[3]),
+            default=None,
+        )
+        return nearest[2].strip() if nearest is not None else home_city
+
+    def home_city(self, engineer_id: str) -> str:
+        engineer = self.engineers.get(engineer_id)
+        if engineer is None:
+            raise CostError(f"plan routes unknown engineer {engineer_id!r}")
+        office = self.offices.get(engineer.office_id)
+        if office is None:
+            raise CostError(f"engineer {engineer_id} names unknown office {engineer.office_id!r}")
+        return office.city.strip()
+
+
+def price_trip(
+    route: Route,
+    visit_km: Mapping[tuple[str, int], float],
+    problem: Problem,
+    policy: Policy,
+    *,
+    fares: FareTable | None = None,
+    distance: DistanceFn | None = None,
+    _context: _Context | None = None,
+) -> Trip | None:
+    """Price one route as a trip, or None when it has no stop.
+
+    `visit_km` maps each visit key to its `travel_km` from the previous stop (the planner's
+    km); the last leg is the route's `return_km`. Stand-alone costs use `distance` (default
+    :func:`road_km`) for start -> customer -> end, at the same rates and zone rules.
+    """
+    if not route.visit_keys:
+        return None
+    ctx = _context or _Context(problem, policy, distance or road_km(policy))
+    rates = policy.costs.rates_on(route.day)
+    pairs = [ctx.stop(ref, session) for ref, session in route.visit_keys]
+    stops = tuple(s for s, _ in pairs)
+    served = {c.customer_id: c for _, c in pairs}
+    home = ctx.home_city(route.engineer_id)
+    start_city = ctx.place_city(route.start_place, home)
+    end_city = ctx.place_city(route.end_place, home)
+    away_places = route.start_place.kind == "hotel" or route.end_place.kind == "hotel"
+    lodging = 1 if route.end_place.kind == "hotel" else 0
+
+    priced = _Priced(rates, fares)
+    previous_city = start_city
+    for stop, customer in pairs:
+        km = visit_km.get((stop.request_ref, stop.session))
+        if km is None:
+            raise CostError(
+                f"route {trip_id(route.engineer_id, route.day)} lists visit "
+                f"{stop.request_ref}#{stop.session} that the plan does not hold"
+            )
+        priced.leg(_Leg(km_decimal(km), stop.zone, previous_city, customer.city.strip()))
+        previous_city = customer.city.strip()
+    last = stops[-1]
+    priced.leg(_Leg(km_decimal(route.return_km), last.zone, previous_city, end_city))
+    priced.nights = lodging
+    priced.days = 1 if away_places or any(s.zone is Zone.OUT_OF_TOWN for s in stops) else 0
+
+    standalone: dict[str, Decimal] = {}
+    for customer_id, customer in sorted(served.items()):
+        zone = next(s.zone for s in stops if s.customer_id == customer_id)
+        solo = _Priced(rates, fares)
+        there = ctx.distance(
+            route.start_place.lat, route.start_place.lon, customer.lat, customer.lon
+        )
+        back = ctx.distance(customer.lat, customer.lon, route.end_place.lat, route.end_place.lon)
+        solo.leg(_Leg(km_decimal(there), zone, start_city, customer.city.strip()))
+        solo.leg(_Leg(km_decimal(back), zone, customer.city.strip(), end_city))
+        solo.nights = lodging
+        solo.days = 1 if away_places or zone is Zone.OUT_OF_TOWN else 0
+        standalone[customer_id] = sum((i.amount for i in solo.items()), Decimal("0.00"))
+
+    return Trip(
+        trip_id=trip_id(route.engineer_id, route.day),
+        engineer_id=route.engineer_id,
+        day=route.day,
+        start_kind=route.start_place.kind,
+        end_kind=route.end_place.kind,
+        stops=stops,
+        items=priced.items(),
+        standalone=tuple(sorted(standalone.items())),
+        currency=policy.general.currency,
+    )
+
+
+def plan_trips(
+    plan: Plan,
+    problem: Problem,
+    policy: Policy,
+    *,
+    fares: FareTable | None = None,
+    distance: DistanceFn | None = None,
+) -> tuple[Trip, ...]:
+    """Every trip of `plan`, priced, sorted by (day, engineer): the plan's travel costs.
+
+    Raises CostError when a route names a visit, request, customer or engineer the plan or
+    problem does not hold, and PolicyError when no rate is in force on a trip's day.
+    """
+    ctx = _Context(problem, policy, distance or road_km(policy))
+    visit_km = {v.key: v.travel_km for v in plan.visits}
+    trips = []
+    for route in sorted(plan.routes, key=lambda r: (r.day, r.engineer_id)):
+        trip = price_trip(route, visit_km, problem, policy, fares=fares, _context=ctx)
+        if trip is not None:
+            trips.append(trip)
+    ids = [t.trip_id for t in trips]
+    if len(set(ids)) != len(ids):
+        raise CostError("the plan has two routes for the same engineer and day")
+    return tuple(trips)
+
+
+# --- cost lines: a trip's items split over its customers ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """A customer's part of one item of one trip: what finance bills, traceable to visits.
+
+    `quantity` and `unit_rate` describe the whole trip's item; `share` is the customer's
+    fraction of the trip; `amount` is what the customer is billed (the actual when one was
+    recorded, else the estimate) and `estimate` what the plan priced.
+    """
+
+    line_key: str  # trip_id/customer_id/item_key: stable across re-plans and actuals
+    trip_id: str
+    customer_id: str
+    request_refs: tuple[str, ...]
+    day: date
+    engineer_id: str
+    item: str
+    tag: str
+    quantity: Decimal
+    unit_rate: Decimal | None
+    amount: Decimal
+    estimate: Decimal
+    currency: str
+    basis: str  # estimate | actual
+    method: str
+    share: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        """Actual minus estimate (zero for an estimate line)."""
+        return self.amount - self.estimate
+
+
+@dataclass(frozen=True, slots=True)
+class TripLines:
+    """All cost lines of a trip, with what could not be billed (capped degenerate trips)."""
+
+    trip: Trip
+    lines: tuple[CostLine, ...]
+    billed_total: Decimal  # the trip cost with actuals applied
+    unallocated: Decimal  # billed_total - sum(lines): not zero only when the cap applied
+    capped: bool
+
+
+def billed_items(trip: Trip, actuals: Mapping[str, Decimal] | None = None) -> tuple[CostItem, ...]:
+    """The trip's items with recorded actual amounts (item kind -> amount) replacing estimates.
+
+    An actual replaces every estimated item of its kind; when there are several (city and
+    suburban distance) it is spread over them in proportion to their estimates, so each keeps
+    its line. An actual for a kind the plan did not price becomes an item tagged ``actual``.
+    """
+    actuals = dict(actuals or {})
+    unknown = set(actuals) - set(ITEMS)
+    if unknown:
+        raise CostError(f"unknown cost item(s) {sorted(unknown)}; known: {list(ITEMS)}")
+    out: list[CostItem] = [i for i in trip.items if i.item not in actuals]
+    for kind, amount in sorted(actuals.items()):
+        estimated = [i for i in trip.items if i.item == kind]
+        if not estimated:
+            out.append(CostItem(kind, "actual", Decimal(1), None, money(amount)))
+            continue
+        parts = largest_remainder(
+            to_cents(money(amount), f"actual {kind}"),
+            {i.key: to_cents(i.amount) for i in estimated},
+        )
+        out.extend(
+            CostItem(i.item, i.tag, i.quantity, None, from_cents(parts[i.key])) for i in estimated
+        )
+    return tuple(sorted(out, key=lambda i: (ITEMS.index(i.item), i.tag)))
+
+
+def _split(trip: Trip, items: tuple[CostItem, ...], method: str, cap: bool):
+    total = sum((i.amount for i in items), Decimal("0.00"))
+    allocation = allocate(total, dict(trip.standalone), method, cap=cap)
+    billed = sum((a for _, a in allocation.amounts), Decimal("0.00"))
+    columns = {i.key: i.amount for i in items}
+    if allocation.capped:  # bill only the capped sum, spread over the items pro rata
+        cents = largest_remainder(to_cents(billed), {k: to_cents(v) for k, v in columns.items()})
+        columns = {k: from_cents(v) for k, v in cents.items()}
+    return allocation, split_items(dict(allocation.amounts), columns)
+
+
+def trip_lines(
+    trip: Trip,
+    method: str = PROPORTIONAL_STANDALONE,
+    actuals: Mapping[str, Decimal] | None = None,
+) -> TripLines:
+    """Split `trip` into cost lines per customer and item; promises of
+    :mod:`scheduling.allocation` hold for the billed amounts of each trip.
+
+    With `actuals`, lines bill the actual amounts (basis ``actual`` on the replaced items)
+    and keep the estimate beside them; the stand-alone cap applies to estimates only, since
+    the stand-alone trip's actual price is unknown.
+    """
+    estimate_items = trip.items
+    allocation, estimate_cells = _split(trip, estimate_items, method, cap=True)
+    billed = billed_items(trip, actuals) if actuals else estimate_items
+    if actuals:
+        allocation, billed_cells = _split(trip, billed, method, cap=False)
+    else:
+        billed_cells = estimate_cells
+    actual_kinds = set(actuals or {})
+    shares = dict(allocation.shares)
+    by_key = {i.key: i for i in billed} | {i.key: i for i in estimate_items}
+    lines = []
+    for customer_id in trip.customers:
+        for key in sorted(by_key, key=lambda k: (ITEMS.index(by_key[k].item), by_key[k].tag)):
+            item = by_key[key]
+            amount = billed_cells.get((customer_id, key), Decimal("0.00"))
+            estimate = estimate_cells.get((customer_id, key), Decimal("0.00"))
+            if amount == 0 and estimate == 0:
+                continue
+            lines.append(
+                CostLine(
+                    line_key=f"{trip.trip_id}/{customer_id}/{key}",
+                    trip_id=trip.trip_id,
+                    customer_id=customer_id,
+                    request_refs=trip.requests_of(customer_id),
+                    day=trip.day,
+                    engineer_id=trip.engineer_id,
+                    item=item.item,
+                    tag=item.tag,
+                    quantity=item.quantity,
+                    unit_rate=None if item.item in actual_kinds else item.unit_rate,
+                    amount=amount,
+                    estimate=estimate,
+                    currency=trip.currency,
+                    basis="actual" if item.item in actual_kinds else "estimate",
+                    method=allocation.method,
+                    share=shares[customer_id],
+                )
+            )
+    billed_total = sum((i.amount for i in billed), Decimal("0.00"))
+    return TripLines(
+        trip=trip,
+        lines=tuple(lines),
+        billed_total=billed_total,
+        unallocated=billed_total - sum((line.amount for line in lines), Decimal("0.00")),
+        capped=allocation.capped,
+    )
