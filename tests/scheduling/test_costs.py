@@ -1,0 +1,190 @@
+"""Pricing trips: zone rates, fares, lodging, allowance, effective-dated rates, actuals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from itertools import pairwise
+
+import pytest
+
+from scheduling.costs import (
+    CostError,
+    billed_items,
+    derived_zone,
+    km_decimal,
+    load_fares,
+    money,
+    plan_trips,
+    trip_id,
+    trip_lines,
+)
+from scheduling.model import Kind, Zone
+from scheduling.policy import load_policy
+from tests.scheduling.costs_fixtures import BY_ID, HOME, OFFICE, build, hotel_near, km, route
+
+POLICY = load_policy()
+NOV = date(2026, 11, 3)
+
+
+def _items(trip) -> dict[str, object]:
+    return {i.key: i for i in trip.items}
+
+
+def _leg_km(*points) -> Decimal:
+    return sum((km_decimal(km(a, b)) for a, b in pairwise(points)), Decimal(0))
+
+
+def _at(cid: str) -> tuple[float, float]:
+    return (BY_ID[cid].lat, BY_ID[cid].lon)
+
+
+HOME_AT = (HOME.lat, HOME.lon)
+
+
+def test_city_trip_costs_its_km_at_the_city_rate():
+    """A round trip to city customers is their km at city_per_km, rounded once to the cent."""
+    plan, problem = build(route("E1", NOV, ["C001", "C002"]))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    distance = _items(trip)["distance:city"]
+    expected_km = _leg_km(HOME_AT, _at("C001"), _at("C002"), HOME_AT)
+    assert distance.quantity == expected_km
+    assert distance.unit_rate == Decimal("2.60")
+    assert distance.amount == money(expected_km * Decimal("2.60"))
+    assert set(_items(trip)) == {"distance:city"}
+    assert trip.trip_id == trip_id("E1", NOV) == "E1-2026-11-03"
+
+
+def test_a_leg_takes_the_zone_of_the_customer_it_leads_to_and_the_return_of_the_last():
+    """Office -> city -> suburban -> office: the 2nd and return legs are suburban km."""
+    plan, problem = build(route("E1", NOV, ["C001", "C003"]))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    items = _items(trip)
+    assert items["distance:city"].quantity == _leg_km(HOME_AT, _at("C001"))
+    assert items["distance:suburban"].quantity == _leg_km(_at("C001"), _at("C003"), HOME_AT)
+    assert items["distance:suburban"].unit_rate == Decimal("3.10")
+
+
+def test_out_of_town_day_with_hotel_pays_fare_lodging_and_allowance():
+    """To Suzhou by rail, local taxi between Suzhou stops, a hotel night and a day away."""
+    hotel = hotel_near("C005")
+    plan, problem = build(route("E2", NOV, ["C004", "C005"], end=hotel))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    items = _items(trip)
+    assert items["fare:rail"].quantity == _leg_km(HOME_AT, _at("C004"))
+    assert items["fare:rail"].unit_rate == Decimal("0.52")
+    # Suzhou -> Suzhou and Suzhou -> hotel in Suzhou: local travel at the city rate.
+    assert items["distance:city"].quantity == _leg_km(
+        _at("C004"), _at("C005"), (hotel.lat, hotel.lon)
+    )
+    assert items["lodging"].amount == Decimal("400.00")
+    assert items["allowance"].amount == Decimal("120.00")
+    assert trip.end_kind == "hotel"
+
+
+def test_a_day_starting_at_a_hotel_is_a_day_away_without_a_new_night():
+    """Hotel -> customer -> home: an allowance but no lodging."""
+    plan, problem = build(route("E2", NOV, ["C006"], start=hotel_near("C005")))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    assert "lodging" not in _items(trip)
+    assert _items(trip)["allowance"].quantity == 1
+
+
+def test_a_fare_table_replaces_the_per_km_fare_between_known_cities(tmp_path):
+    """With fares.csv knowing Shanghai-Suzhou, that leg costs the table fare either way."""
+    fares_csv = tmp_path / "fares.csv"
+    fares_csv.write_text("\ufefffrom_city,to_city,fare\nSuzhou,Shanghai,39.50\n", encoding="utf-8")
+    fares = load_fares(fares_csv)
+    plan, problem = build(route("E2", NOV, ["C004"]))
+    (trip,) = plan_trips(plan, problem, POLICY, fares=fares)
+    fare = _items(trip)["fare:table"]
+    assert (fare.quantity, fare.unit_rate, fare.amount) == (2, Decimal("39.50"), Decimal("79.00"))
+    assert "fare:rail" not in _items(trip)
+
+
+def test_a_bad_fare_table_names_file_row_and_column(tmp_path):
+    """A fare that is not an amount is refused with the row and column."""
+    bad = tmp_path / "fares.csv"
+    bad.write_text("from_city,to_city,fare\nSuzhou,Shanghai,cheap\n", encoding="utf-8")
+    with pytest.raises(CostError, match=r"row 2 column fare: 'cheap'"):
+        load_fares(bad)
+    bad.write_text("from_city,fare\n", encoding="utf-8")
+    with pytest.raises(CostError, match="missing column"):
+        load_fares(bad)
+
+
+def test_a_rate_change_on_1_march_applies_to_trips_from_1_march():
+    """28 Feb is priced at the old city rate (2.50), 1 March at the new one (2.60)."""
+    before, after = date(2026, 2, 27), date(2026, 3, 2)
+    plan, problem = build(route("E1", before, ["C001"]), route("E1", after, ["C001"]))
+    old, new = plan_trips(plan, problem, POLICY)
+    assert _items(old)["distance:city"].unit_rate == Decimal("2.50")
+    assert _items(new)["distance:city"].unit_rate == Decimal("2.60")
+    assert old.total < new.total
+
+
+def test_training_travel_is_billed_like_service_travel():
+    """Training itself is free (POLICY.md 3) but its trip costs the same as a service trip."""
+    service_plan, problem = build(route("E1", NOV, ["C003"]))
+    training_plan, training_problem = build(route("E1", NOV, ["C003"], kind=Kind.TRAINING))
+    (service,) = plan_trips(service_plan, problem, POLICY)
+    (training,) = plan_trips(training_plan, training_problem, POLICY)
+    assert training.items == service.items
+    assert {i.item for i in training.items} <= {"distance", "fare", "lodging", "allowance"}
+
+
+def test_every_amount_is_a_decimal_to_the_cent():
+    """No float reaches money: items, stand-alone costs and lines are 2-place Decimals."""
+    plan, problem = build(route("E2", NOV, ["C003", "C004", "C005"], end=hotel_near("C005")))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    amounts = [i.amount for i in trip.items] + [v for _, v in trip.standalone]
+    amounts += [line.amount for line in trip_lines(trip).lines]
+    assert all(type(a) is Decimal and a == a.quantize(Decimal("0.01")) for a in amounts)
+    assert km_decimal(12.34567) == Decimal("12.346")
+
+
+def test_a_route_without_stops_is_no_trip_and_unknown_requests_are_refused():
+    """An empty engineer-day costs nothing; a route naming an unknown request is an error."""
+    plan, problem = build(route("E1", NOV, []))
+    assert plan_trips(plan, problem, POLICY) == ()
+    plan, problem = build(route("E1", NOV, ["C001"]))
+    with pytest.raises(CostError, match="unknown to the problem"):
+        plan_trips(plan, replace(problem, requests=()), POLICY)
+
+
+def test_zone_is_derived_by_policy_when_intake_left_none():
+    """Without an assessed or recorded zone, POLICY.md 4 derives it from city and distance."""
+    far = replace(BY_ID["C004"], zone=None)
+    assert derived_zone(far, OFFICE.city, 85.0, POLICY) is Zone.OUT_OF_TOWN
+    assert derived_zone(replace(BY_ID["C001"], zone=None), "Shanghai", 3.0, POLICY) is Zone.CITY
+    assert (
+        derived_zone(replace(BY_ID["C003"], zone=None), "Shanghai", 45.0, POLICY) is Zone.SUBURBAN
+    )
+
+
+def test_an_actual_replaces_the_estimate_for_billing_and_keeps_it_beside():
+    """Actual lodging 412.00 is billed (basis actual); the 400.00 estimate and +12.00 show."""
+    plan, problem = build(route("E2", NOV, ["C004", "C005"], end=hotel_near("C005")))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    lines = trip_lines(trip, actuals={"lodging": Decimal("412.00")})
+    lodging = [line for line in lines.lines if line.item == "lodging"]
+    assert sum(line.amount for line in lodging) == Decimal("412.00")
+    assert sum(line.estimate for line in lodging) == Decimal("400.00")
+    assert sum(line.difference for line in lodging) == Decimal("12.00")
+    assert {line.basis for line in lodging} == {"actual"}
+    others = [line for line in lines.lines if line.item != "lodging"]
+    assert {line.basis for line in others} == {"estimate"}
+    assert lines.billed_total == trip.total + Decimal("12.00")
+    assert sum(line.amount for line in lines.lines) == lines.billed_total
+
+
+def test_an_actual_spreads_over_estimated_items_of_its_kind():
+    """An actual distance over city and suburban km keeps both lines, in estimate proportion."""
+    plan, problem = build(route("E1", NOV, ["C001", "C003"]))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    items = billed_items(trip, {"distance": Decimal("100.00")})
+    assert sum(i.amount for i in items) == Decimal("100.00")
+    assert {i.key for i in items} == {"distance:city", "distance:suburban"}
+    with pytest.raises(CostError, match="unknown cost item"):
+        billed_items(trip, {"parking": Decimal("5.00")})
