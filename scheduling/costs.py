@@ -13,7 +13,8 @@ end place. Its cost items, at the rates in force on the trip's day
 
 Zone of a leg: a leg takes the zone of the customer it leads to; the last leg (back to the
 end place) takes the zone of the customer it leaves. The customer's zone is the one intake
-decided (its assessment), else the customer record's, else derived as POLICY.md 4 says. An
+decided (its assessment), else :func:`scheduling.zones.zone_of` (the customer record's,
+else derived as POLICY.md 4 says). An
 out-of-town leg between two places of the same city (hotel -> customer in that town) is local
 travel: it is charged as ``distance`` at the city rate, not as a fare.
 
@@ -49,6 +50,7 @@ from scheduling.allocation import (
 from scheduling.geo import haversine_km
 from scheduling.model import Customer, Kind, Place, Plan, Problem, Route, Zone
 from scheduling.policy import CostRates, Policy
+from scheduling.zones import zone_of
 
 ITEMS = ("distance", "fare", "lodging", "allowance")
 DistanceFn = Callable[[float, float, float, float], float]
@@ -188,17 +190,6 @@ def road_km(policy: Policy) -> DistanceFn:
     return distance
 
 
-def derived_zone(customer: Customer, office_city: str, km_to_office: float, policy: Policy) -> Zone:
-    """POLICY.md 4: same city and within city_max_km -> city; same city or within
-    suburban_max_km -> suburban; else out of town. Used only when intake left no zone."""
-    same_city = customer.city.strip() == office_city.strip()
-    if same_city and km_to_office <= policy.zones.city_max_km:
-        return Zone.CITY
-    if same_city or km_to_office <= policy.zones.suburban_max_km:
-        return Zone.SUBURBAN
-    return Zone.OUT_OF_TOWN
-
-
 @dataclass(frozen=True, slots=True)
 class _Leg:
     km: Decimal
@@ -301,21 +292,10 @@ class _Context:
         assessment = self.assessments.get(request_ref)
         if assessment is not None and assessment.zone is not None:
             return Zone(assessment.zone)
-        if customer.zone is not None:
-            return Zone(customer.zone)
-        office = self._office_of(customer)
-        km = haversine_km(customer.lat, customer.lon, office.lat, office.lon)
-        return derived_zone(customer, office.city, km, self.policy)
-
-    def _office_of(self, customer: Customer):
-        if customer.office_id and customer.office_id in self.offices:
-            return self.offices[customer.office_id]
-        if not self.offices:
-            raise CostError(f"no office to derive the zone of customer {customer.customer_id}")
-        return min(
-            self.offices.values(),
-            key=lambda o: (haversine_km(customer.lat, customer.lon, o.lat, o.lon), o.office_id),
-        )
+        try:
+            return zone_of(customer, tuple(self.offices.values()), self.policy).zone
+        except ValueError as exc:
+            raise CostError(f"zone of customer {customer.customer_id}: {exc}") from None
 
     def place_city(self, place: Place, home_city: str) -> str:
         # A hotel is in the town of the nearest known place (customer or office): the

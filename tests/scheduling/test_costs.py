@@ -12,7 +12,6 @@ import pytest
 from scheduling.costs import (
     CostError,
     billed_items,
-    derived_zone,
     km_decimal,
     load_fares,
     money,
@@ -22,7 +21,7 @@ from scheduling.costs import (
 )
 from scheduling.model import Kind, Zone
 from scheduling.policy import load_policy
-from tests.scheduling.costs_fixtures import BY_ID, HOME, OFFICE, build, hotel_near, km, route
+from tests.scheduling.costs_fixtures import BY_ID, HOME, build, hotel_near, km, route
 
 POLICY = load_policy()
 NOV = date(2026, 11, 3)
@@ -154,13 +153,13 @@ def test_a_route_without_stops_is_no_trip_and_unknown_requests_are_refused():
 
 
 def test_zone_is_derived_by_policy_when_intake_left_none():
-    """Without an assessed or recorded zone, POLICY.md 4 derives it from city and distance."""
-    far = replace(BY_ID["C004"], zone=None)
-    assert derived_zone(far, OFFICE.city, 85.0, POLICY) is Zone.OUT_OF_TOWN
-    assert derived_zone(replace(BY_ID["C001"], zone=None), "Shanghai", 3.0, POLICY) is Zone.CITY
-    assert (
-        derived_zone(replace(BY_ID["C003"], zone=None), "Shanghai", 45.0, POLICY) is Zone.SUBURBAN
-    )
+    """Without an assessed or recorded zone, POLICY.md 4 derives it: Suzhou is out of town."""
+    plan, problem = build(route("E2", NOV, ["C004"]))
+    customers = tuple(replace(c, zone=None) for c in problem.customers)
+    bare = replace(problem, customers=customers, assessments=())
+    (trip,) = plan_trips(plan, bare, POLICY)
+    assert trip.stops[0].zone is Zone.OUT_OF_TOWN
+    assert "fare:rail" in _items(trip)
 
 
 def test_an_actual_replaces_the_estimate_for_billing_and_keeps_it_beside():
