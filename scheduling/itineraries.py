@@ -1,0 +1,503 @@
+"""What an engineer needs to do a day's work without calling the dispatcher.
+
+`build_itineraries` turns a plan and its problem into one `EngineerItinerary` per engineer:
+for each planned day the departure, each stop in order (times, customer, contact, the work,
+its checklist, the deadline, the travel leg before it), the lodging when away, and the way
+back. It is plain data: the calendar file (`scheduling.ical`), the printable page
+(`scheduling.itinerary_html`) and the outbox (`scheduling.outbox`) are all drawn from it.
+
+An engineer's itinerary holds only that engineer's visits, and only the contacts of the
+customers of those visits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from scheduling.model import (
+    Assessment,
+    Customer,
+    Engineer,
+    Kind,
+    Place,
+    Plan,
+    Problem,
+    Route,
+    ServiceRequest,
+    Visit,
+)
+from scheduling.policy import Policy
+
+BACKUP_STEP = "Verify the customer's data backup is done"
+BACKUP_WARNING = (
+    "WARNING: the customer has NOT confirmed a data backup (POLICY.md 1). "
+    "Do not touch the system until a backup is done and checked."
+)
+# POLICY.md 3: on-site service covers install/configure/guidance, troubleshooting and
+# upgrades; every one of them touches the customer's system, so each starts with the backup.
+BACKUP_KINDS = frozenset({Kind.ONSITE_SERVICE})
+
+
+class ItineraryError(ValueError):
+    """A plan that does not match its problem (unknown request, customer or engineer)."""
+
+
+class TravelMode(StrEnum):
+    """How a leg is travelled (POLICY.md 5: car/taxi in city and suburbs, rail out of town)."""
+
+    CAR = "car"
+    RAIL = "rail"
+
+    @property
+    def label(self) -> str:
+        """Words for people: what to book or take."""
+        return "car/taxi" if self is TravelMode.CAR else "inter-city rail/road"
+
+
+class VisitChange(StrEnum):
+    """How a visit differs from the last itinerary issued to the engineer."""
+
+    NEW = "new"  # not in the last issued itinerary (or cancelled there)
+    MOVED = "moved"  # its day, time or place in the day's order changed
+    UPDATED = "updated"  # same slot, other details changed (contact, checklist, ...)
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One step of the work; `warning` is non-empty when the step is at risk."""
+
+    text: str
+    warning: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TravelLeg:
+    """A journey from one place to the next, as planned."""
+
+    from_label: str
+    to_label: str
+    from_lat: float
+    from_lon: float
+    to_lat: float
+    to_lon: float
+    km: float
+    minutes: int
+    mode: TravelMode
+    depart: datetime
+    arrive: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """One visit of the day, in route order (`order` starts at 1)."""
+
+    order: int
+    request_ref: str
+    session: int
+    sessions: int
+    arrival: datetime
+    start: datetime
+    end: datetime
+    customer_id: str
+    customer_name: str
+    address: str
+    city: str
+    lat: float
+    lon: float
+    contact_name: str
+    contact_phone: str
+    kind: Kind
+    subtype: str
+    work: str
+    from_version: str | None
+    to_version: str | None
+    module: str | None
+    duration_hours: Decimal
+    deadline: datetime | None
+    late: bool
+    pinned: bool
+    emergency: bool
+    notes: str
+    leg: TravelLeg
+    checklist: tuple[ChecklistItem, ...]
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Identity of the visit across re-plans: (request_ref, session)."""
+        return (self.request_ref, self.session)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The checklist's warnings, in order."""
+        return tuple(item.warning for item in self.checklist if item.warning)
+
+
+@dataclass(frozen=True, slots=True)
+class DayItinerary:
+    """One engineer-day: from `start_place` through `stops` to `end_place`."""
+
+    day: date
+    departure: datetime
+    start_place: Place
+    stops: tuple[Stop, ...]
+    return_leg: TravelLeg
+    return_at: datetime
+    end_place: Place
+
+    @property
+    def lodging(self) -> Place | None:
+        """The hotel where the engineer sleeps after this day, or None when going home."""
+        return self.end_place if self.end_place.kind == "hotel" else None
+
+    @property
+    def travel_km(self) -> float:
+        """Kilometres travelled this day, the way back included."""
+        return sum(s.leg.km for s in self.stops) + self.return_leg.km
+
+
+@dataclass(frozen=True, slots=True)
+class EngineerItinerary:
+    """Everything one engineer is to do over the plan's horizon, day by day."""
+
+    engineer_id: str
+    engineer_name: str
+    email: str
+    phone: str
+    office_id: str
+    office_name: str
+    timezone: str
+    days: tuple[DayItinerary, ...]
+
+    @property
+    def stops(self) -> tuple[Stop, ...]:
+        """Every stop of every day, in time order."""
+        return tuple(stop for day in self.days for stop in day.stops)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The zone the engineer's times are shown in (the office's)."""
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledVisit:
+    """A visit of the last issued itinerary that the new plan no longer holds."""
+
+    request_ref: str
+    session: int
+    day: date
+    start: datetime
+    customer_name: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItineraryDiff:
+    """What changed for one engineer since the last issued itinerary."""
+
+    first_issue: bool
+    changes: dict[tuple[str, int], VisitChange]
+    was: dict[tuple[str, int], str]  # for moved visits: where/when they were, in words
+    cancelled: tuple[CancelledVisit, ...]
+
+    def change(self, key: tuple[str, int]) -> VisitChange:
+        """The change of the visit `key` (unchanged when unknown)."""
+        return self.changes.get(key, VisitChange.UNCHANGED)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Visits per change, cancelled included."""
+        out = {c.value: 0 for c in VisitChange}
+        for change in self.changes.values():
+            out[change.value] += 1
+        out["cancelled"] = len(self.cancelled)
+        return out
+
+
+def travel_mode(km: float, policy: Policy) -> TravelMode:
+    """The mode of a leg of `km` kilometres.
+
+    POLICY.md 4 and 5: a customer within `zones.suburban_max_km` of the office is reached by
+    car or taxi; beyond it is out of town, where the policy pays an inter-city fare (rail).
+    The same threshold is applied to the leg's length, so a leg between two out-of-town
+    customers close to each other is a car ride, and a long leg is a train.
+    """
+    return TravelMode.CAR if km <= policy.zones.suburban_max_km else TravelMode.RAIL
+
+
+def checklist(
+    request: ServiceRequest, customer: Customer, session: int
+) -> tuple[ChecklistItem, ...]:
+    """The steps of the work of one visit, by kind.
+
+    On-site service (install, configure, troubleshoot, upgrade) always starts with verifying
+    the customer's data backup (POLICY.md 1, seed 二.3), flagged with a warning when the
+    request is not `backup_confirmed`. Training lists its session and materials; a health
+    check ends with the report to leave.
+    """
+    items: list[ChecklistItem] = []
+    version = customer.product_version
+    if request.kind in BACKUP_KINDS:
+        items.append(ChecklistItem(BACKUP_STEP, "" if request.backup_confirmed else BACKUP_WARNING))
+        subtype = request.subtype.lower()
+        if subtype == "upgrade":
+            target = request.target_version or "the agreed version"
+            what = f"module {request.module}" if request.module else "HRHIS"
+            items.append(ChecklistItem(f"Upgrade {what} from {version} to {target}"))
+            items.append(ChecklistItem("Check the data and the interfaces after the upgrade"))
+        elif subtype == "install":
+            items.append(ChecklistItem(f"Install HRHIS {version} and check it starts"))
+        elif subtype == "configure":
+            items.append(ChecklistItem("Configure as requested and walk the customer through it"))
+        elif subtype == "troubleshoot":
+            items.append(ChecklistItem("Reproduce the reported problem, fix it, test the fix"))
+        else:
+            items.append(ChecklistItem(f"Do the requested work: {request.subtype}"))
+        if request.notes:
+            items.append(ChecklistItem(f"Request notes: {request.notes}"))
+        items.append(ChecklistItem("Have the customer sign the service report"))
+    elif request.kind == Kind.TRAINING:
+        items.append(ChecklistItem(f"Training session {session} of {request.sessions}"))
+        items.append(
+            ChecklistItem(
+                f"Bring the materials: HRHIS {version} training slides and handbook, "
+                "exercise data set, attendance sheet"
+            )
+        )
+        if request.notes:
+            items.append(ChecklistItem(f"Request notes: {request.notes}"))
+        items.append(ChecklistItem("Have the attendance sheet signed"))
+        if session == request.sessions:
+            items.append(ChecklistItem("Collect feedback and hand over the training record"))
+    else:  # health check (POLICY.md 3, seed 五.8)
+        items.append(ChecklistItem(f"Run the health-check routine on HRHIS {version}"))
+        items.append(ChecklistItem("Check backups, disk space, logs, interfaces and licences"))
+        if request.notes:
+            items.append(ChecklistItem(f"Request notes: {request.notes}"))
+        items.append(
+            ChecklistItem(
+                "Leave the health-check report with the customer's contact and get it signed"
+            )
+        )
+    return tuple(items)
+
+
+def work_summary(request: ServiceRequest, customer: Customer, session: int) -> str:
+    """A one-line description of the work, e.g. 'On-site upgrade 9.00 → 9.12'."""
+    if request.kind == Kind.ONSITE_SERVICE:
+        text = f"On-site service: {request.subtype}"
+        if request.subtype.lower() == "upgrade":
+            text += f" {customer.product_version} → {request.target_version or '?'}"
+            if request.module:
+                text += f" (module {request.module})"
+        return text
+    if request.kind == Kind.TRAINING:
+        return f"Training ({request.subtype}), session {session} of {request.sessions}"
+    return f"Health check ({request.subtype})"
+
+
+def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[EngineerItinerary]:
+    """One itinerary per engineer who has visits in `plan`, sorted by engineer id.
+
+    Each planned day follows the plan's route (departure, stops in `visit_keys` order, way
+    back to home or hotel). Days whose visits have no route in the plan get one built from
+    the visits in time order, starting and ending at the engineer's home (or office), so no
+    planned visit is ever left out. Times are shown in the zone of the engineer's office.
+    Raises `ItineraryError` when a visit names a request, customer or engineer the problem
+    does not hold.
+    """
+    requests = {r.request_ref: r for r in problem.requests}
+    customers = {c.customer_id: c for c in problem.customers}
+    engineers = {e.engineer_id: e for e in problem.engineers}
+    assessments = {a.request_ref: a for a in problem.assessments}
+    visits = {(v.engineer_id, v.request_ref, v.session): v for v in plan.visits}
+
+    routes: dict[tuple[str, date], Route] = {}
+    for route in plan.routes:
+        if route.visit_keys:
+            routes[(route.engineer_id, route.day)] = route
+    by_day: dict[tuple[str, date], list[Visit]] = defaultdict(list)
+    for visit in plan.visits:
+        by_day[(visit.engineer_id, visit.day)].append(visit)
+
+    out: list[EngineerItinerary] = []
+    for engineer_id in sorted({eid for eid, _ in by_day} | {eid for eid, _ in routes}):
+        engineer = engineers.get(engineer_id)
+        if engineer is None:
+            raise ItineraryError(f"plan has visits for engineer {engineer_id!r}, unknown")
+        office = _office(problem, engineer)
+        tz = ZoneInfo(office.timezone if office else policy.general.timezone)
+        days = []
+        for day in sorted({d for eid, d in by_day if eid == engineer_id}):
+            route = routes.get((engineer_id, day)) or _route_from_visits(
+                engineer, office, by_day[(engineer_id, day)], policy
+            )
+            day_visits = []
+            for request_ref, session in route.visit_keys:
+                visit = visits.get((engineer_id, request_ref, session))
+                if visit is None:
+                    raise ItineraryError(
+                        f"route of {engineer_id} on {day} names visit {request_ref} "
+                        f"session {session}, which the plan does not hold"
+                    )
+                day_visits.append(visit)
+            days.append(_day(route, day_visits, requests, customers, assessments, policy, tz))
+        out.append(
+            EngineerItinerary(
+                engineer_id=engineer.engineer_id,
+                engineer_name=engineer.name,
+                email=engineer.email,
+                phone=engineer.phone,
+                office_id=engineer.office_id,
+                office_name=office.name if office else engineer.office_id,
+                timezone=str(tz.key),
+                days=tuple(days),
+            )
+        )
+    return out
+
+
+def _office(problem: Problem, engineer: Engineer):
+    try:
+        return problem.office(engineer.office_id)
+    except KeyError:
+        return None
+
+
+def _home(engineer: Engineer, office) -> Place:
+    if engineer.home_lat is not None and engineer.home_lon is not None:
+        return Place("home", engineer.home_lat, engineer.home_lon, "home")
+    if office is not None:
+        return Place("office", office.lat, office.lon, office.name)
+    raise ItineraryError(
+        f"engineer {engineer.engineer_id} has no home coordinates and office "
+        f"{engineer.office_id!r} is unknown: cannot place the start of the day"
+    )
+
+
+def _route_from_visits(engineer: Engineer, office, day_visits: list[Visit], policy: Policy):
+    """A route for visits the plan gave no route: home → visits by start time → home."""
+    ordered = sorted(day_visits, key=lambda v: (v.start, v.request_ref, v.session))
+    home = _home(engineer, office)
+    first, last = ordered[0], ordered[-1]
+    return Route(
+        engineer_id=engineer.engineer_id,
+        day=first.day,
+        start_place=home,
+        end_place=home,
+        visit_keys=tuple(v.key for v in ordered),
+        departure=first.arrival - timedelta(minutes=first.travel_minutes),
+        return_at=last.end,
+        return_km=0.0,
+        return_minutes=0,
+    )
+
+
+def _place_label(place: Place) -> str:
+    return place.label or place.kind
+
+
+def _day(
+    route: Route,
+    day_visits: list[Visit],
+    requests: dict[str, ServiceRequest],
+    customers: dict[str, Customer],
+    assessments: dict[str, Assessment],
+    policy: Policy,
+    tz: ZoneInfo,
+) -> DayItinerary:
+    stops: list[Stop] = []
+    here_label = _place_label(route.start_place)
+    here = (route.start_place.lat, route.start_place.lon)
+    for order, visit in enumerate(day_visits, start=1):
+        request = requests.get(visit.request_ref)
+        if request is None:
+            raise ItineraryError(f"plan visits request {visit.request_ref!r}, unknown")
+        customer = customers.get(request.customer_id)
+        if customer is None:
+            raise ItineraryError(
+                f"request {request.request_ref} names customer {request.customer_id!r}, unknown"
+            )
+        arrival = visit.arrival.astimezone(tz)
+        depart = (
+            route.departure if order == 1 else arrival - timedelta(minutes=visit.travel_minutes)
+        )
+        leg = TravelLeg(
+            from_label=here_label,
+            to_label=customer.name,
+            from_lat=here[0],
+            from_lon=here[1],
+            to_lat=customer.lat,
+            to_lon=customer.lon,
+            km=visit.travel_km,
+            minutes=visit.travel_minutes,
+            mode=travel_mode(visit.travel_km, policy),
+            depart=depart.astimezone(tz),
+            arrive=arrival,
+        )
+        assessment = assessments.get(request.request_ref)
+        deadline = visit.deadline or (assessment.deadline if assessment else None)
+        upgrade = request.subtype.lower() == "upgrade"
+        stops.append(
+            Stop(
+                order=order,
+                request_ref=request.request_ref,
+                session=visit.session,
+                sessions=request.sessions,
+                arrival=arrival,
+                start=visit.start.astimezone(tz),
+                end=visit.end.astimezone(tz),
+                customer_id=customer.customer_id,
+                customer_name=customer.name,
+                address=customer.address,
+                city=customer.city,
+                lat=customer.lat,
+                lon=customer.lon,
+                contact_name=customer.contact_name,
+                contact_phone=customer.contact_phone,
+                kind=request.kind,
+                subtype=request.subtype,
+                work=work_summary(request, customer, visit.session),
+                from_version=customer.product_version if upgrade else None,
+                to_version=request.target_version if upgrade else None,
+                module=request.module,
+                duration_hours=request.duration_hours,
+                deadline=deadline.astimezone(tz) if deadline else None,
+                late=visit.late,
+                pinned=visit.pinned,
+                emergency=request.emergency,
+                notes=request.notes,
+                leg=leg,
+                checklist=checklist(request, customer, visit.session),
+            )
+        )
+        here_label = customer.name
+        here = (customer.lat, customer.lon)
+    return_leg = TravelLeg(
+        from_label=here_label,
+        to_label=_place_label(route.end_place),
+        from_lat=here[0],
+        from_lon=here[1],
+        to_lat=route.end_place.lat,
+        to_lon=route.end_place.lon,
+        km=route.return_km,
+        minutes=route.return_minutes,
+        mode=travel_mode(route.return_km, policy),
+        depart=(route.return_at - timedelta(minutes=route.return_minutes)).astimezone(tz),
+        arrive=route.return_at.astimezone(tz),
+    )
+    return DayItinerary(
+        day=route.day,
+        departure=route.departure.astimezone(tz),
+        start_place=route.start_place,
+        stops=tuple(stops),
+        return_leg=return_leg,
+        return_at=route.return_at.astimezone(tz),
+        end_place=route.end_place,
+    )

@@ -1,0 +1,156 @@
+"""Tests of the itinerary content model: what an engineer is told to do, day by day."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from scheduling.itineraries import (
+    BACKUP_STEP,
+    ItineraryError,
+    TravelMode,
+    build_itineraries,
+    travel_mode,
+)
+from scheduling.model import Kind, Plan
+from scheduling.policy import load_policy
+from tests.scheduling.itinerary_cases import FRI, MON, THU, make_plan, problem
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy()
+
+
+@pytest.fixture(scope="module")
+def itineraries(policy):
+    return {it.engineer_id: it for it in build_itineraries(make_plan(), problem(), policy)}
+
+
+def test_each_engineer_gets_only_their_visits_and_contacts(itineraries):
+    """An engineer's itinerary holds only that engineer's visits and their customers."""
+    e1, e2 = itineraries["E1"], itineraries["E2"]
+    assert [s.key for s in e1.stops] == [("R0001", 1), ("R0002", 1), ("R0003", 1), ("R0003", 2)]
+    assert [s.key for s in e2.stops] == [("R0004", 1), ("R0005", 1)]
+    assert {s.customer_id for s in e1.stops} == {"C1", "C2", "C3"}
+    assert {s.contact_phone for s in e2.stops} == {"+86 21 5555 0404", "+86 21 5555 0505"}
+
+
+def test_days_follow_the_route_with_departure_and_return(itineraries):
+    """Each day starts at the route's place and time, lists stops in order, and ends there."""
+    e1 = itineraries["E1"]
+    assert [d.day for d in e1.days] == [THU, FRI, MON]
+    thu = e1.days[0]
+    assert thu.departure.strftime("%H:%M") == "09:05"
+    assert thu.start_place.kind == "home"
+    assert [s.order for s in thu.stops] == [1, 2]
+    assert thu.stops[0].arrival.strftime("%H:%M") == "09:30"
+    assert thu.stops[1].end.strftime("%H:%M") == "17:00"
+    assert thu.return_at.strftime("%H:%M") == "17:30"
+    assert thu.stops[1].leg.from_label == "Bund Grand Hotel"
+    assert thu.stops[1].leg.km == 85.0 and thu.stops[1].leg.minutes == 70
+
+
+def test_times_are_in_the_office_zone(itineraries):
+    """Every time shown to the engineer is in the zone of their office (Asia/Shanghai)."""
+    for stop in itineraries["E1"].stops:
+        assert str(stop.start.tzinfo) == "Asia/Shanghai"
+        assert stop.start.utcoffset().total_seconds() == 8 * 3600
+
+
+def test_lodging_is_the_hotel_when_the_day_ends_away(itineraries):
+    """A day ending at a hotel names the lodging; a day ending at home has none."""
+    thu, fri, _ = itineraries["E1"].days
+    assert thu.lodging is not None and thu.lodging.label == "Suzhou Jinji Inn"
+    assert fri.lodging is None
+    assert fri.start_place.kind == "hotel"
+
+
+def test_backup_check_is_the_first_step_with_a_warning_when_unconfirmed(itineraries):
+    """POLICY.md 1: on-site service starts with the backup check, warned when unconfirmed."""
+    upgrade, install, *_ = itineraries["E1"].stops
+    assert upgrade.checklist[0].text == BACKUP_STEP
+    assert "NOT confirmed" in upgrade.checklist[0].warning
+    assert upgrade.warnings
+    assert install.checklist[0].text == BACKUP_STEP
+    assert install.checklist[0].warning == ""
+    assert install.warnings == ()
+
+
+def test_troubleshooting_also_starts_with_the_backup(itineraries):
+    """Every on-site service subtype touches the system, so each starts with the backup."""
+    trouble = itineraries["E2"].stops[1]
+    assert trouble.kind == Kind.ONSITE_SERVICE and trouble.subtype == "troubleshoot"
+    assert trouble.checklist[0].text == BACKUP_STEP
+    assert any("night audit" in item.text for item in trouble.checklist)
+
+
+def test_upgrade_shows_the_versions(itineraries):
+    """An upgrade says from which version (the customer's) to which (the request's)."""
+    upgrade = itineraries["E1"].stops[0]
+    assert (upgrade.from_version, upgrade.to_version) == ("9.00", "9.12")
+    assert "9.00 → 9.12" in upgrade.work
+
+
+def test_training_lists_session_and_materials(itineraries):
+    """A training visit says which session of how many and what materials to bring."""
+    first, second = itineraries["E1"].stops[2:]
+    assert (first.session, first.sessions) == (1, 2)
+    assert "session 1 of 2" in first.work
+    texts = [item.text for item in first.checklist]
+    assert texts[0] == "Training session 1 of 2"
+    assert any("materials" in t for t in texts)
+    assert BACKUP_STEP not in texts
+    assert any("training record" in item.text for item in second.checklist)
+
+
+def test_health_check_ends_with_the_report_to_leave(itineraries):
+    """A health check's checklist ends with leaving the report with the customer."""
+    check = itineraries["E2"].stops[0]
+    assert check.kind == Kind.HEALTH_CHECK
+    assert "report" in check.checklist[-1].text
+    assert BACKUP_STEP not in [item.text for item in check.checklist]
+
+
+def test_deadline_comes_from_the_visit(itineraries):
+    """Each stop shows the request's deadline."""
+    assert itineraries["E1"].stops[0].deadline.strftime("%Y-%m-%d %H:%M") == "2026-11-27 18:00"
+
+
+def test_travel_mode_follows_the_suburban_threshold(policy):
+    """A leg up to zones.suburban_max_km is by car; a longer one is inter-city rail/road."""
+    limit = policy.zones.suburban_max_km
+    assert travel_mode(limit, policy) is TravelMode.CAR
+    assert travel_mode(limit + 0.1, policy) is TravelMode.RAIL
+    tighter = policy.model_copy(
+        update={"zones": policy.zones.model_copy(update={"city_max_km": 5, "suburban_max_km": 10})}
+    )
+    assert travel_mode(20, tighter) is TravelMode.RAIL
+
+
+def test_visits_without_a_route_still_appear_in_time_order(policy):
+    """A planned visit is never left out, even when the plan gave its day no route."""
+    plan = make_plan()
+    no_routes = Plan(visits=tuple(reversed(plan.visits)), routes=(), unassigned=())
+    e2 = {it.engineer_id: it for it in build_itineraries(no_routes, problem(), policy)}["E2"]
+    assert [s.request_ref for s in e2.stops] == ["R0004", "R0005"]
+    assert e2.days[0].start_place.kind == "office"
+
+
+def test_unknown_request_is_a_clear_error(policy):
+    """A visit of a request the problem does not hold fails naming the request."""
+    plan = make_plan()
+    bad = replace(plan.visits[0], request_ref="R9999")
+    broken = Plan(visits=(bad,), routes=(), unassigned=())
+    with pytest.raises(ItineraryError, match="R9999"):
+        build_itineraries(broken, problem(), policy)
+
+
+def test_route_naming_a_missing_visit_is_a_clear_error(policy):
+    """A route listing a visit the plan does not hold fails naming it."""
+    plan = make_plan()
+    route = replace(plan.routes[0], visit_keys=(*plan.routes[0].visit_keys, ("R0042", 1)))
+    broken = Plan(visits=plan.visits, routes=(route, *plan.routes[1:]), unassigned=())
+    with pytest.raises(ItineraryError, match="R0042"):
+        build_itineraries(broken, problem(), policy)
