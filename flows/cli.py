@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from flows import cli_data
+from flows import cli_data, cli_generate
 
 app = typer.Typer(
     name="fieldplan",
@@ -42,7 +42,7 @@ def main(
         os.environ["FIELDPLAN_DATABASE_URL"] = database_url
 
 
-for module in (cli_data,):
+for module in (cli_data, cli_generate):
     module.register(app)
 
 

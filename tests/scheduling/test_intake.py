@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from scheduling.contract import CalendarDay
+from scheduling.generate import generate_dataset, write_dataset
 from scheduling.intake import (
     KINDS,
     IntakeError,
@@ -22,6 +24,7 @@ from scheduling.intake import (
 )
 from scheduling.model import Customer, Kind, Level, Office, ServiceRequest, Urgency
 
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 DATA = Path(__file__).resolve().parent.parent / "data"
 TINY = DATA / "tiny"
 
@@ -349,3 +352,41 @@ def test_request_params_errors_name_the_field():
         "parameters received_at='2026-11-30 09:00': an ISO 8601 time needs its offset, "
         "e.g. 2026-11-27T10:15+08:00",
     }
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_round_trip_generate_write_parse_gives_equal_objects(tmp_path, fmt):
+    """What the generator writes, CSV or XLSX, reads back to equal domain objects."""
+    data = generate_dataset(60, 8, seed=21, now=NOW)
+    day_off = CalendarDay("SH", date(2026, 12, 4), False, "office move")
+    data = replace(data, office_calendar=(day_off,))
+    write_dataset(data, tmp_path, fmt)
+    files = {parsed.kind: parsed for parsed in parse_folder(tmp_path)}
+    assert [parsed.errors for parsed in files.values()] == [[]] * 5
+    expected_offices = tuple(
+        replace(o, extra_days_off=(day_off.date,)) if o.office_id == "SH" else o
+        for o in data.offices
+    )
+    assert tuple(files["offices"].records) == expected_offices
+    assert tuple(files["office_calendar"].records) == data.office_calendar
+    assert tuple(files["engineers"].records) == data.engineers
+    assert tuple(files["customers"].records) == data.customers
+    assert tuple(files["requests"].records) == data.requests
+
+
+def test_xlsx_typed_cells_read_as_their_text(tmp_path):
+    """Excel's typed cells (numbers, dates, booleans) read like their text in a CSV."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["office_id", "date", "working", "note"])
+    sheet.append(["GZ", datetime(2026, 12, 24), False, 7])
+    sheet.append(["GZ", date(2026, 12, 26), True, 1.5])
+    workbook.save(tmp_path / "office_calendar.xlsx")
+    parsed = parse_file(tmp_path / "office_calendar.xlsx")
+    assert parsed.errors == []
+    assert parsed.records == [
+        CalendarDay("GZ", date(2026, 12, 24), False, "7"),
+        CalendarDay("GZ", date(2026, 12, 26), True, "1.5"),
+    ]
