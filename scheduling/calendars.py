@@ -177,12 +177,20 @@ class WorkingCalendar:
     # --- days -----------------------------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
-        """True when `day` is a working day: official calendar, then office overrides."""
+        """True when `day` is a working day: office overrides, then the official calendar.
+
+        POLICY.md 4 (seed 四.1): on-site work is Monday to Friday, so a Saturday is off even
+        where the region's weekend is Sunday only (Hong Kong), unless the official
+        arrangement makes it a make-up working day.
+        """
         if day in self.extra_working_days:
             return True
         if day in self.extra_days_off:
             return False
-        return self._official.is_working_day(day)
+        official = self._official
+        if day.weekday() >= 5 and not official.is_weekend(day):
+            return day in official.weekend_workdays
+        return official.is_working_day(day)
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
@@ -283,7 +291,7 @@ class WorkingCalendar:
             why = "office day off (override in the office's data)"
             return DayExplanation(day, False, "office_day_off", why, name, warning)
         weekday = day.strftime("%A")
-        if official.is_weekend(day):
+        if day.weekday() >= 5 or official.is_weekend(day):
             if day in official.weekend_workdays:
                 off_day, holiday = self._substitution_for(day)
                 why = f"make-up working day (调休/补班) on a {weekday}"
