@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export PREFECT_LOGGING_TO_API_BATCH_INTERVAL := 0.3
 
-.PHONY: help install demo test lint format bench clean
+.PHONY: help install demo test lint format bench clean browser
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,7 +30,22 @@ install: $(STAMP)  ## create .venv and install fieldplan with its dev tools
 demo: $(STAMP)  ## run the whole pipeline on data/sample (SQLite under var/, no Prefect server)
 	$(BIN)/fieldplan demo
 
-test: $(STAMP)  ## run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
+# The itinerary page is checked in a real browser (tests/scheduling/test_itinerary_html.py).
+# Debian's `chromium` package provides /usr/bin/chromium; installing needs root.
+CHROMIUM ?= /usr/bin/chromium
+
+browser:  ## install headless Chromium (Debian, as root) for the itinerary rendering test
+	@if [ -x "$(CHROMIUM)" ]; then \
+		echo "chromium: $(CHROMIUM) present"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium: installing the Debian package (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "chromium: $(CHROMIUM) missing and not root (or no apt-get): install the"; \
+		echo "  'chromium' package yourself; the rendering test skips without it (fails if CI is set)"; \
+	fi
+
+test: $(STAMP) browser  ## run the whole test suite (PostgreSQL tests need 127.0.0.1:5432)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)  ## ruff lint and format check

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from flows import cli_data, cli_generate
+from flows import cli_data, cli_generate, cli_itineraries
 
 app = typer.Typer(
     name="fieldplan",
@@ -42,7 +42,7 @@ def main(
         os.environ["FIELDPLAN_DATABASE_URL"] = database_url
 
 
-for module in (cli_data, cli_generate):
+for module in (cli_data, cli_generate, cli_itineraries):
     module.register(app)
 
 

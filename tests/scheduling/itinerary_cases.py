@@ -152,7 +152,7 @@ REQUESTS = (
         backup_confirmed=False,
     ),
     _request("R0002", "C2", Kind.ONSITE_SERVICE, "install", "3", backup_confirmed=True),
-    _request("R0003", "C3", Kind.TRAINING, "end users", "6", sessions=2),
+    _request("R0003", "C3", Kind.TRAINING, "basics", "6", sessions=2),
     _request("R0004", "C4", Kind.HEALTH_CHECK, "annual", "2"),
     _request(
         "R0005",

@@ -153,3 +153,17 @@ def test_page_renders_in_headless_chromium(tmp_path, policy):
     html = page.read_text(encoding="utf-8")
     for stop in build_itineraries(make_plan(), problem(), policy)[0].stops:
         assert stop.customer_name.replace("<", "&lt;").replace(">", "&gt;") in html
+
+
+def test_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    """Without Chromium the rendering test fails when CI is set, and only skips outside CI."""
+    import tests.scheduling.test_itinerary_html as me
+
+    monkeypatch.setattr(me, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(me.shutil, "which", lambda _name: None)
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="CI must run"):
+        me._chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="make browser"):
+        me._chromium()
