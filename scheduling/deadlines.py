@@ -170,7 +170,8 @@ def deadlines_for(
     `frame` columns: `received_at` (datetimes; naive ones read in the calendar's zone),
     `zone` (city/suburban/out_of_town; may be missing for training rows), optional `kind`
     (default onsite_service), `window_end` (dates) and `validity` (`expired` rows get NaT).
-    Returns a Series of timezone-aware datetimes in the calendar's zone, index of `frame`.
+    Returns a Series of timezone-aware datetimes in the calendar's zone, index of `frame`;
+    `series.attrs["warnings"]` lists years without a published arrangement (also logged).
     Works on numpy arrays over a :class:`~scheduling.calendars.WorkingDayIndex`, no Python
     loop per row.
     """
@@ -274,4 +275,10 @@ def deadlines_for(
     if "validity" in frame:
         expired = frame["validity"].astype(str).to_numpy() == Validity.EXPIRED.value
         series[expired] = pd.NaT
+    # Honest future: years without a published arrangement are logged and listed.
+    first_day = from_epoch_day(
+        int(min(local_ns.min() // NS_PER_DAY, result_ns.min() // NS_PER_DAY))
+    )
+    last_day = from_epoch_day(int(result_ns.max() // NS_PER_DAY))
+    series.attrs["warnings"] = calendar.warnings_for(first_day, last_day)
     return series

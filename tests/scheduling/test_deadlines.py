@@ -238,3 +238,13 @@ def test_vectorized_equals_scalar(rows, calendar, policy):
     for i, (received, zone, kind, _) in enumerate(rows):
         scalar = deadline_for(received, zone, calendar, policy, kind=kind, window_end=windows[i])
         assert vectorized.iloc[i].to_pydatetime() == scalar.deadline
+
+
+def test_vectorized_path_lists_unpublished_years():
+    """deadlines_for reports years without a published arrangement in attrs['warnings']."""
+    year = CN.published_through + 1
+    frame = pd.DataFrame({"received_at": [at(year, 3, 2, 10)], "zone": ["city"]})
+    result = deadlines_for(frame, CN, POLICY)
+    assert any(str(year) in w for w in result.attrs["warnings"])
+    published = deadlines_for(frame.assign(received_at=[at(2025, 3, 3, 10)]), CN, POLICY)
+    assert published.attrs["warnings"] == []
