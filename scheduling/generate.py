@@ -32,7 +32,6 @@ from scheduling.model import (
 )
 
 SKILLS = ("pms", "pos", "interface", "database", "upgrade", "training", "network")
-CURRENT_VERSION = "9.20"
 CUSTOM_MODULES = ("banquet", "spa", "golf", "loyalty", "minibar")
 # Distance bands from the office, kept clear of the policy's 30/80 km borders (POLICY.md 4).
 CITY_KM = (1.0, 25.0)
@@ -388,16 +387,17 @@ def _upgrade_target(
 ) -> tuple[str, str | None]:
     major, _, rest = customer.product_version.partition(".")
     choice = scenario or _weighted(rng, (("minor", 0.6), ("major", 0.3), ("custom", 0.1)))
+    module = None
     if choice == "custom" and customer.custom_modules:
-        return f"{major}.{rest}", sorted(customer.custom_modules)[0]
-    if choice == "major":
+        module = sorted(customer.custom_modules)[0]  # its own version follows the product's
+    elif choice == "major":
         return f"{int(major) + 1}.00", None
     medium, minor = int(rest[0]), int(rest[1])
     if minor < 9:
-        return f"{major}.{medium}{rng.randint(minor + 1, 9)}", None
+        return f"{major}.{medium}{rng.randint(minor + 1, 9)}", module
     if medium < 9:
-        return f"{major}.{medium + 1}0", None
-    return f"{int(major) + 1}.00", None
+        return f"{major}.{medium + 1}0", module
+    return f"{int(major) + 1}.00", module
 
 
 _SCENARIO_KINDS = {
@@ -434,7 +434,7 @@ def _request(
     if kind is Kind.ONSITE_SERVICE:
         subtype = _weighted(
             rng,
-            (("troubleshoot", 0.4), ("configure", 0.2), ("install", 0.2), ("upgrade", 0.2)),
+            (("troubleshoot", 0.45), ("configure", 0.2), ("install", 0.2), ("upgrade", 0.15)),
         )
         if scenario == "emergency":
             subtype, urgency, channel = "troubleshoot", Urgency.P1, Channel.HOTLINE
@@ -451,7 +451,9 @@ def _request(
         else:
             fields["required_skills"] = set(rng.choice(_SERVICE_SKILLS[subtype]))
         fields["backup_confirmed"] = rng.random() < 0.6
-        emergency = scenario == "emergency" or (urgency is Urgency.P1 and rng.random() < 0.5)
+        emergency = scenario == "emergency" or (
+            urgency is Urgency.P1 and subtype == "troubleshoot" and rng.random() < 0.3
+        )
         fields["emergency"] = emergency
     elif kind is Kind.TRAINING:
         subtype = "training"

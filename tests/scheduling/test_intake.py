@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,6 +28,8 @@ from scheduling.model import Customer, Kind, Level, Office, ServiceRequest, Urge
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone(timedelta(hours=8)))
 DATA = Path(__file__).resolve().parent.parent / "data"
 TINY = DATA / "tiny"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE_NOW = datetime(2026, 11, 30, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 REQUEST_HEADER = "request_ref,customer_id,kind,subtype,urgency,channel,received_at,duration_hours"
 
@@ -390,3 +393,33 @@ def test_xlsx_typed_cells_read_as_their_text(tmp_path):
         CalendarDay("GZ", date(2026, 12, 24), False, "7"),
         CalendarDay("GZ", date(2026, 12, 26), True, "1.5"),
     ]
+
+
+def test_sample_folder_refuses_exactly_its_hand_written_rows():
+    """data/sample reads completely; intake refuses exactly the four hand-written bad rows."""
+    files = {parsed.kind: parsed for parsed in parse_folder(SAMPLE)}
+    assert {kind: len(parsed.rows) for kind, parsed in files.items()} == {
+        "offices": 3,
+        "office_calendar": 3,
+        "engineers": 25,
+        "customers": 150,
+        "requests": 125,
+    }
+    refused = {(e.row, e.column, e.code) for e in files["requests"].errors}
+    assert refused == {
+        (122, "customer_id", "unknown_reference"),
+        (123, "received_at", "invalid"),
+        (124, "request_ref", "duplicate_ref"),
+        (125, "duration_hours", "invalid"),
+    }
+    assert all(files[kind].errors == [] for kind in files if kind != "requests")
+
+
+def test_sample_folder_is_what_its_rebuild_script_writes(tmp_path):
+    """The committed sample equals the generator's output for its seed (no hand drift)."""
+    data = generate_dataset(120, 25, seed=7, now=SAMPLE_NOW, offices=3, customers=150)
+    write_dataset(data, tmp_path)
+    for kind in ("offices", "engineers", "customers"):
+        assert (SAMPLE / f"{kind}.csv").read_text() == (tmp_path / f"{kind}.csv").read_text()
+    generated = (tmp_path / "requests.csv").read_text()
+    assert (SAMPLE / "requests.csv").read_text().startswith(generated)
