@@ -22,6 +22,7 @@ from scheduling.model import Plan, Visit
 AT_RISK_SLACK = timedelta(hours=2)
 
 INTAKE_COLUMNS = (
+    "source",
     "request_ref",
     "customer_id",
     "status",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from scheduling.model import Plan
 
@@ -58,14 +59,15 @@ def write_gantt(
     path: Path,
     *,
     title: str = "fieldplan: engineers × days",
+    timezone: str = "Asia/Shanghai",
     engineer_names: Mapping[str, str] | None = None,
     request_labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the plan's Gantt chart to `path` (HTML) and return the path.
 
     `engineer_names` maps engineer ids to names and `request_labels` request refs to a short
-    text (customer name) shown in hover text; both optional. A plan without visits still gives
-    a page that says so.
+    text (customer name) shown in hover text; both optional. Times are shown in `timezone`
+    (the desk's). A plan without visits still gives a page that says so.
     """
     import pandas as pd
     import plotly.express as px
@@ -75,9 +77,11 @@ def write_gantt(
     rows = _rows(plan, engineer_names or {}, request_labels or {})
     if rows:
         frame = pd.DataFrame(rows)
-        # plotly wants one time zone on the axis: show the plan's own local times.
-        frame["begin"] = frame["begin"].map(lambda t: t.replace(tzinfo=None))
-        frame["finish"] = frame["finish"].map(lambda t: t.replace(tzinfo=None))
+        # plotly wants naive times on the axis: show them as the desk's wall-clock times
+        # (visits read back from the database are in UTC).
+        zone = ZoneInfo(timezone)
+        for column in ("begin", "finish"):
+            frame[column] = frame[column].map(lambda t: t.astimezone(zone).replace(tzinfo=None))
         figure = px.timeline(
             frame,
             x_start="begin",
