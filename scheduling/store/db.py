@@ -136,6 +136,38 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+class DatabaseNotReady(RuntimeError):
+    """A server database whose schema is not at the newest migration."""
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of fieldplan."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def open_database(url: str | None = None) -> Engine:
+    """An engine ready for use: SQLite files are migrated on the spot (the embedded default);
+    a server database (PostgreSQL) must already be at the newest migration, else
+    :class:`DatabaseNotReady` says to run `fieldplan db upgrade` (schema changes there are
+    an operator's decision, not a side effect of a command).
+    """
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+        return engine
+    found, head = current_revision(engine), head_revision()
+    if found != head:
+        where = engine.url.render_as_string(hide_password=True)
+        engine.dispose()
+        raise DatabaseNotReady(
+            f"database {where} is at revision {found or 'none'}, this fieldplan needs {head}: "
+            "run `fieldplan db upgrade`"
+        )
+    return engine
+
+
 def ensure_database(url: str | None = None) -> Engine:
     """An engine on a database migrated to the newest revision (the embedded default's path)."""
     engine = make_engine(url)

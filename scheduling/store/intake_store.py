@@ -54,6 +54,14 @@ from scheduling.store.requests import get_request, is_planned, store_request
 
 __all__ = ["FileReport", "IntakeError", "IntakeReport", "load_path"]
 
+# The cell an entitlement refusal is about (POLICY.md 1-2); others point at the customer.
+_REFUSAL_COLUMNS = {
+    "before_purchase": "received_at",
+    "custom_module": "module",
+    "bad_version": "target_version",
+    "downgrade": "target_version",
+}
+
 Assess = Callable[[ServiceRequest, Customer, list[Office], Policy], Assessment]
 
 
@@ -339,8 +347,16 @@ class _Storer:
             self.session, request, assessment, load_id=self.load_id, now=self.now
         )
         if assessment.status is RequestStatus.REFUSED:
+            column = _REFUSAL_COLUMNS.get(assessment.reason_code, "customer_id")
             return "refused", [
-                RowError(self.file, row.row, None, None, assessment.reason, assessment.reason_code)
+                RowError(
+                    self.file,
+                    row.row,
+                    column,
+                    row.raw.get(column, ""),
+                    assessment.reason,
+                    assessment.reason_code,
+                )
             ]
         return outcome, []
 
