@@ -166,6 +166,8 @@ def _aware_datetime(value: str) -> datetime:
 
 
 def _format_datetime(value: datetime) -> str:
+    if value.microsecond:
+        return value.isoformat()
     return value.isoformat(timespec="minutes" if value.second == 0 else "seconds")
 
 
@@ -237,9 +239,11 @@ def _enum(cls: type[Enum]) -> CellType:
 TEXT = CellType("text", _text, str, "free text")
 IDENTIFIER = CellType("id", _identifier, str, "identifier without spaces or `;`")
 WORD = CellType("word", _word, str, "lower-case word, e.g. `install`")
-LATITUDE = CellType("latitude", _float_in(-90, 90, "a latitude"), _format_float, "decimal degrees")
+LATITUDE = CellType(
+    "latitude", _float_in(-90, 90, "a latitude"), _format_float, "decimal degrees, -90 to 90"
+)
 LONGITUDE = CellType(
-    "longitude", _float_in(-180, 180, "a longitude"), _format_float, "decimal degrees"
+    "longitude", _float_in(-180, 180, "a longitude"), _format_float, "decimal degrees, -180 to 180"
 )
 HOURS = CellType("hours", _hours, str, "hours, decimal, > 0 and ≤ 24, e.g. `1.5`")
 COUNT = CellType("count", _positive_int, str, "whole number ≥ 1")
@@ -448,20 +452,39 @@ def render_markdown() -> str:
     lines = [
         "# Data contract",
         "",
-        "<!-- Generated from scheduling/contract.py by `python -m scheduling.contract`; "
-        "do not edit by hand. -->",
+        "<!-- Generated from scheduling/contract.py by `python -m scheduling.contract > "
+        "docs/data-contract.md`; edit contract.py, not this file. -->",
         "",
-        "A vendor hands fieldplan one folder holding `offices`, `engineers`, `customers` and "
-        "`requests` (and optionally `office_calendar`), each as `.csv` or `.xlsx`. CSV files "
-        "may be UTF-8 (with or without BOM) or GBK/GB18030 as exported by Chinese Excel. "
-        "The first row holds the column names; their order does not matter, extra columns "
-        "are ignored, absent optional columns take their default, an absent required column "
-        "refuses the whole file. Empty cells of optional columns take the default. Every "
-        "error names the file, the spreadsheet row (the header is row 1), the column, the "
-        "value and why, e.g. "
-        "`requests.csv:7 received_at='2026-11-31 10:00': not an ISO 8601 time with offset`. "
-        "A repeated id or `request_ref` inside one file is refused from its second row on "
-        "(`duplicate_ref`).",
+        "A vendor hands fieldplan a folder holding `offices`, `engineers`, `customers` and "
+        "`requests` (and optionally `office_calendar`), each as `.csv` or `.xlsx`, or one "
+        "such file. Files are loaded in that order.",
+        "",
+        "- **Encodings.** CSV may be UTF-8 with or without BOM, GBK/GB18030 (Chinese Excel's "
+        'plain "CSV") or UTF-16 with BOM; a file that is none of them is refused as a '
+        "whole. XLSX: the sheet named like the file kind, else the first sheet. Format "
+        "versions and ids as text in Excel (a number cell `9.10` reads `9.1`).",
+        "- **Header.** The first row names the columns, in any order and case. Extra "
+        "columns are ignored; an absent optional column takes its default; an absent "
+        "required column refuses the file and every row in it (`missing_column`).",
+        "- **Cells.** Leading and trailing spaces are ignored. An empty optional cell takes "
+        "the default; an empty required cell is refused (`missing_value`). Lists are "
+        "`;`-separated. Times need their UTC offset.",
+        "- **Errors** name the file, the spreadsheet row (the header is row 1), the column, "
+        "the value and why, e.g. `requests.csv:7 received_at='2026-11-31 10:00': not an "
+        "ISO 8601 time with offset, e.g. 2026-11-27T10:15+08:00`. A refused row is still "
+        "stored with its reason (POLICY.md 1: 100 % of received requests are logged).",
+        "",
+        "Rules across cells and files:",
+        "",
+        "- an id (`office_id`, `engineer_id`, `customer_id`, `request_ref`; `office_id` + "
+        "`date` in `office_calendar`) appears once per file: the second and later rows are "
+        "refused `duplicate_ref`;",
+        "- references must exist: an engineer's or customer's `office_id`, a request's "
+        "`customer_id`, a calendar day's `office_id` (`unknown_reference`);",
+        "- `home_lat` and `home_lon` go together; `window_start` ≤ `window_end`; "
+        "`sessions` > 1 only for a training; an `upgrade` needs `target_version`;",
+        "- entitlement (licence, validity, upgrade rules) is judged after intake "
+        "(POLICY.md 1–2): such a row is read here and refused or held there.",
         "",
     ]
     for spec in CONTRACT.values():
