@@ -19,8 +19,8 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from scheduling.geo import haversine_km
 from scheduling.model import (
-    Assessment,
     Customer,
     Engineer,
     Kind,
@@ -30,8 +30,10 @@ from scheduling.model import (
     Route,
     ServiceRequest,
     Visit,
+    Zone,
 )
 from scheduling.policy import Policy
+from scheduling.zones import zone_of
 
 BACKUP_STEP = "Verify the customer's data backup is done"
 BACKUP_WARNING = (
@@ -108,6 +110,7 @@ class Stop:
     customer_name: str
     address: str
     city: str
+    zone: Zone | None
     lat: float
     lon: float
     contact_name: str
@@ -221,14 +224,30 @@ class ItineraryDiff:
 
 
 def travel_mode(km: float, policy: Policy) -> TravelMode:
-    """The mode of a leg of `km` kilometres.
+    """The mode of a leg of `km` kilometres when the zones of its ends are not known.
 
-    POLICY.md 4 and 5: a customer within `zones.suburban_max_km` of the office is reached by
-    car or taxi; beyond it is out of town, where the policy pays an inter-city fare (rail).
-    The same threshold is applied to the leg's length, so a leg between two out-of-town
-    customers close to each other is a car ride, and a long leg is a train.
+    POLICY.md 4 and 5: within `zones.suburban_max_km` a customer is reached by car or taxi;
+    beyond it is out of town, where the policy pays an inter-city fare (rail).
     """
     return TravelMode.CAR if km <= policy.zones.suburban_max_km else TravelMode.RAIL
+
+
+def leg_mode(
+    zone: Zone | None, from_city: str, to_city: str, km: float, policy: Policy
+) -> TravelMode:
+    """The mode of a leg, by the rule finance bills it with (`scheduling.costs`).
+
+    A leg takes the zone of the customer it leads to (the way back: of the customer it
+    leaves). An out-of-town leg between two different cities is inter-city rail/road
+    (POLICY.md 5: fare per km); any other leg, an out-of-town one inside one town included
+    (hotel to customer), is by car or taxi. Without a zone, the leg's length decides
+    (`travel_mode`).
+    """
+    if zone is None:
+        return travel_mode(km, policy)
+    if zone is Zone.OUT_OF_TOWN and from_city.strip().casefold() != to_city.strip().casefold():
+        return TravelMode.RAIL
+    return TravelMode.CAR
 
 
 def checklist(
@@ -312,10 +331,8 @@ def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[Engi
     Raises `ItineraryError` when a visit names a request, customer or engineer the problem
     does not hold.
     """
-    requests = {r.request_ref: r for r in problem.requests}
-    customers = {c.customer_id: c for c in problem.customers}
+    context = _Context(problem, policy)
     engineers = {e.engineer_id: e for e in problem.engineers}
-    assessments = {a.request_ref: a for a in problem.assessments}
     visits = {(v.engineer_id, v.request_ref, v.session): v for v in plan.visits}
 
     routes: dict[tuple[str, date], Route] = {}
@@ -333,8 +350,11 @@ def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[Engi
             raise ItineraryError(f"plan has visits for engineer {engineer_id!r}, unknown")
         office = _office(problem, engineer)
         tz = ZoneInfo(office.timezone if office else policy.general.timezone)
+        home_city = office.city if office else ""
         days = []
-        for day in sorted({d for eid, d in by_day if eid == engineer_id}):
+        engineer_days = {d for eid, d in by_day if eid == engineer_id}
+        engineer_days |= {d for eid, d in routes if eid == engineer_id}
+        for day in sorted(engineer_days):
             route = routes.get((engineer_id, day)) or _route_from_visits(
                 engineer, office, by_day[(engineer_id, day)], policy
             )
@@ -347,7 +367,12 @@ def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[Engi
                         f"session {session}, which the plan does not hold"
                     )
                 day_visits.append(visit)
-            days.append(_day(route, day_visits, requests, customers, assessments, policy, tz))
+            left_out = {v.key for v in by_day[(engineer_id, day)]} - set(route.visit_keys)
+            if left_out:
+                raise ItineraryError(
+                    f"plan visits {sorted(left_out)} of {engineer_id} on {day} are in no route"
+                )
+            days.append(_day(route, day_visits, context, home_city, tz))
         out.append(
             EngineerItinerary(
                 engineer_id=engineer.engineer_id,
@@ -403,28 +428,65 @@ def _place_label(place: Place) -> str:
     return place.label or place.kind
 
 
+class _Context:
+    """Look-ups shared by every day: requests, customers, zones, cities of places."""
+
+    def __init__(self, problem: Problem, policy: Policy) -> None:
+        self.problem = problem
+        self.policy = policy
+        self.requests = {r.request_ref: r for r in problem.requests}
+        self.customers = {c.customer_id: c for c in problem.customers}
+        self.assessments = {a.request_ref: a for a in problem.assessments}
+
+    def zone(self, request_ref: str, customer: Customer) -> Zone | None:
+        # the zone intake decided, else the customer's own or derived one (POLICY.md 4)
+        assessment = self.assessments.get(request_ref)
+        if assessment is not None and assessment.zone is not None:
+            return Zone(assessment.zone)
+        try:
+            return zone_of(customer, self.problem.offices, self.policy).zone
+        except ValueError:
+            return None
+
+    def place_city(self, place: Place, home_city: str) -> str:
+        # as finance does (scheduling.costs): a hotel is in the town of the nearest known
+        # customer or office; home and office are in the engineer's office city
+        if place.kind != "hotel":
+            return home_city
+        known = [(c.lat, c.lon, c.city, c.customer_id) for c in self.problem.customers]
+        known += [(o.lat, o.lon, o.city, o.office_id) for o in self.problem.offices]
+        nearest = min(
+            known,
+            key=lambda k: (haversine_km(place.lat, place.lon, k[0], k[1]), k[3]),
+            default=None,
+        )
+        return nearest[2] if nearest is not None else home_city
+
+
 def _day(
     route: Route,
     day_visits: list[Visit],
-    requests: dict[str, ServiceRequest],
-    customers: dict[str, Customer],
-    assessments: dict[str, Assessment],
-    policy: Policy,
+    ctx: _Context,
+    home_city: str,
     tz: ZoneInfo,
 ) -> DayItinerary:
+    policy = ctx.policy
     stops: list[Stop] = []
     here_label = _place_label(route.start_place)
+    here_city = ctx.place_city(route.start_place, home_city)
+    zone: Zone | None = None
     here = (route.start_place.lat, route.start_place.lon)
     for order, visit in enumerate(day_visits, start=1):
-        request = requests.get(visit.request_ref)
+        request = ctx.requests.get(visit.request_ref)
         if request is None:
             raise ItineraryError(f"plan visits request {visit.request_ref!r}, unknown")
-        customer = customers.get(request.customer_id)
+        customer = ctx.customers.get(request.customer_id)
         if customer is None:
             raise ItineraryError(
                 f"request {request.request_ref} names customer {request.customer_id!r}, unknown"
             )
         arrival = visit.arrival.astimezone(tz)
+        zone = ctx.zone(request.request_ref, customer)
         depart = (
             route.departure if order == 1 else arrival - timedelta(minutes=visit.travel_minutes)
         )
@@ -437,11 +499,11 @@ def _day(
             to_lon=customer.lon,
             km=visit.travel_km,
             minutes=visit.travel_minutes,
-            mode=travel_mode(visit.travel_km, policy),
+            mode=leg_mode(zone, here_city, customer.city, visit.travel_km, policy),
             depart=depart.astimezone(tz),
             arrive=arrival,
         )
-        assessment = assessments.get(request.request_ref)
+        assessment = ctx.assessments.get(request.request_ref)
         deadline = visit.deadline or (assessment.deadline if assessment else None)
         upgrade = request.subtype.lower() == "upgrade"
         stops.append(
@@ -457,6 +519,7 @@ def _day(
                 customer_name=customer.name,
                 address=customer.address,
                 city=customer.city,
+                zone=zone,
                 lat=customer.lat,
                 lon=customer.lon,
                 contact_name=customer.contact_name,
@@ -478,6 +541,7 @@ def _day(
             )
         )
         here_label = customer.name
+        here_city = customer.city
         here = (customer.lat, customer.lon)
     return_leg = TravelLeg(
         from_label=here_label,
@@ -488,7 +552,9 @@ def _day(
         to_lon=route.end_place.lon,
         km=route.return_km,
         minutes=route.return_minutes,
-        mode=travel_mode(route.return_km, policy),
+        mode=leg_mode(
+            zone, here_city, ctx.place_city(route.end_place, home_city), route.return_km, policy
+        ),
         depart=(route.return_at - timedelta(minutes=route.return_minutes)).astimezone(tz),
         arrive=route.return_at.astimezone(tz),
     )

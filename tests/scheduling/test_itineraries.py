@@ -11,9 +11,10 @@ from scheduling.itineraries import (
     ItineraryError,
     TravelMode,
     build_itineraries,
+    leg_mode,
     travel_mode,
 )
-from scheduling.model import Kind, Plan
+from scheduling.model import Kind, Plan, Zone
 from scheduling.policy import load_policy
 from tests.scheduling.itinerary_cases import FRI, MON, THU, make_plan, problem
 
@@ -118,8 +119,29 @@ def test_deadline_comes_from_the_visit(itineraries):
     assert itineraries["E1"].stops[0].deadline.strftime("%Y-%m-%d %H:%M") == "2026-11-27 18:00"
 
 
+def test_legs_take_the_mode_finance_bills(itineraries):
+    """Out-of-town legs between two cities are rail/road; inside one town or city, car/taxi."""
+    thu, fri, mon = itineraries["E1"].days
+    assert thu.stops[0].leg.mode is TravelMode.CAR  # home -> city customer
+    assert thu.stops[1].zone is Zone.OUT_OF_TOWN
+    assert thu.stops[1].leg.mode is TravelMode.RAIL  # Shanghai -> Suzhou
+    assert thu.return_leg.mode is TravelMode.CAR  # to the hotel in Suzhou
+    assert fri.stops[0].leg.mode is TravelMode.CAR  # hotel -> customer, same town
+    assert fri.return_leg.mode is TravelMode.RAIL  # Suzhou -> home in Shanghai
+    assert mon.stops[0].leg.mode is TravelMode.RAIL
+    assert itineraries["E2"].days[0].stops[0].leg.mode is TravelMode.CAR
+
+
+def test_leg_mode_rule(policy):
+    """Only an out-of-town leg between different cities is rail; no zone: length decides."""
+    assert leg_mode(Zone.OUT_OF_TOWN, "Shanghai", "Suzhou", 10, policy) is TravelMode.RAIL
+    assert leg_mode(Zone.OUT_OF_TOWN, "Suzhou", " suzhou ", 300, policy) is TravelMode.CAR
+    assert leg_mode(Zone.SUBURBAN, "Shanghai", "Kunshan", 300, policy) is TravelMode.CAR
+    assert leg_mode(None, "", "", 300, policy) is TravelMode.RAIL
+
+
 def test_travel_mode_follows_the_suburban_threshold(policy):
-    """A leg up to zones.suburban_max_km is by car; a longer one is inter-city rail/road."""
+    """Without zones, a leg up to zones.suburban_max_km is by car; longer is rail/road."""
     limit = policy.zones.suburban_max_km
     assert travel_mode(limit, policy) is TravelMode.CAR
     assert travel_mode(limit + 0.1, policy) is TravelMode.RAIL
@@ -144,6 +166,15 @@ def test_unknown_request_is_a_clear_error(policy):
     bad = replace(plan.visits[0], request_ref="R9999")
     broken = Plan(visits=(bad,), routes=(), unassigned=())
     with pytest.raises(ItineraryError, match="R9999"):
+        build_itineraries(broken, problem(), policy)
+
+
+def test_visit_left_out_of_its_days_route_is_a_clear_error(policy):
+    """A visit of a day whose route does not list it is an error, never silently dropped."""
+    plan = make_plan()
+    route = replace(plan.routes[0], visit_keys=plan.routes[0].visit_keys[:1])
+    broken = Plan(visits=plan.visits, routes=(route, *plan.routes[1:]), unassigned=())
+    with pytest.raises(ItineraryError, match="R0002"):
         build_itineraries(broken, problem(), policy)
 
 
