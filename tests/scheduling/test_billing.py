@@ -1,0 +1,261 @@
+"""The billing ledger: never billed twice, idempotent and incremental exports, adjustments,
+actuals, effective-dated rates, and files Excel-compatible readers open (SQLite and
+PostgreSQL through the suite's `session` fixture)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from scheduling.billing import (
+    BillingError,
+    batch_lines,
+    export_period,
+    import_actuals,
+    reconcile,
+    record_actual,
+    record_plan_costs,
+)
+from scheduling.costs import plan_trips
+from scheduling.export_files import COLUMNS
+from scheduling.policy import load_policy
+from scheduling.store.billing_models import CostLineRow, ExportBatchLineRow, ExportBatchRow
+from tests.scheduling.costs_fixtures import build, hotel_near, route
+
+POLICY = load_policy()
+NOV_FROM, NOV_TO = date(2026, 11, 1), date(2026, 11, 30)
+D1, D2, D3 = date(2026, 11, 3), date(2026, 11, 4), date(2026, 11, 5)
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+T1 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+T2 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def _november():
+    """Three trips: a city round, an out-of-town day ending at a hotel, the day after."""
+    return build(
+        route("E1", D1, ["C001", "C003", "C002"]),
+        route("E2", D1, ["C004", "C005"], end=hotel_near("C005")),
+        route("E2", D2, ["C006"], start=hotel_near("C005")),
+    )
+
+
+def _exported_sum(session, line_ids=None) -> Decimal:
+    rows = session.scalars(select(ExportBatchLineRow)).all()
+    return sum((r.amount for r in rows if line_ids is None or r.line_id in line_ids), Decimal(0))
+
+
+def test_an_export_bills_every_line_once_and_totals_reconcile(session, tmp_path):
+    """The export's total equals the sum of the period's trip costs (POLICY.md 6)."""
+    plan, problem = _november()
+    recorded = record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    trips = plan_trips(plan, problem, POLICY)
+    assert recorded.trips == 3 and recorded.unallocated == 0
+    result = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, policy=POLICY, now=T0)
+    assert not result.reused
+    assert result.totals["total"] == sum(t.total for t in trips) == recorded.billed_total
+    assert result.adjustments == 0 and result.new_lines == result.totals["lines"] > 0
+    check = reconcile(session, NOV_FROM, NOV_TO)
+    assert check.balanced and check.pending_total == 0
+    assert check.exported_total == check.trip_costs == result.totals["total"]
+
+
+def test_running_the_same_export_again_returns_the_same_batch_and_bytes(session, tmp_path):
+    """Same period, nothing new: same batch id, byte-identical CSV and XLSX files."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    first = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path / "a", now=T0)
+    first_bytes = {k: p.read_bytes() for k, p in first.files.items()}
+    session.commit()
+    again = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path / "b", now=T1)
+    assert again.reused and again.batch_id == first.batch_id
+    assert {k: p.read_bytes() for k, p in again.files.items()} == first_bytes
+    batch = session.get(ExportBatchRow, first.batch_id)
+    assert (batch.csv_sha256, batch.xlsx_sha256) == (again.sha256["csv"], again.sha256["xlsx"])
+    assert session.scalars(select(ExportBatchRow)).all() == [batch]
+
+
+def test_a_later_export_carries_only_new_lines(session, tmp_path):
+    """Trips added after an export go out in a new batch; nothing already billed repeats."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    first = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T0)
+    more_plan, more_problem = build(
+        route("E1", D1, ["C001", "C003", "C002"]),
+        route("E2", D1, ["C004", "C005"], end=hotel_near("C005")),
+        route("E2", D2, ["C006"], start=hotel_near("C005")),
+        route("E1", D3, ["C002"]),
+    )
+    record_plan_costs(session, 2, more_plan, more_problem, POLICY, now=T1)
+    second = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T1)
+    assert second.batch_id != first.batch_id and not second.reused
+    lines = batch_lines(session, second.batch_id)
+    assert lines and {line.trip_id for line in lines} == {"E1-2026-11-05"}
+    assert {line.entry for line in lines} == {"new"}
+    rows = session.scalars(select(ExportBatchLineRow)).all()
+    assert len({(r.line_id, r.line_version) for r in rows}) == len(rows)
+    assert reconcile(session, NOV_FROM, NOV_TO).pending_total == 0
+
+
+def test_a_replan_after_export_appears_as_adjustments_not_silent_changes(session, tmp_path):
+    """A changed route bills the difference as adjustment lines; dropped trips go negative."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T0)
+    exported_before = _exported_sum(session)
+    # Re-plan: E1 now serves only C001 and C002; the Hangzhou day is dropped.
+    replan, reproblem = build(
+        route("E1", D1, ["C002", "C001"]),
+        route("E2", D1, ["C004", "C005"], end=hotel_near("C005")),
+    )
+    result = record_plan_costs(session, 2, replan, reproblem, POLICY, now=T1)
+    assert result.lines_voided > 0 and result.lines_changed > 0
+    second = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T1)
+    lines = batch_lines(session, second.batch_id)
+    assert {line.entry for line in lines} == {"adjustment"}
+    dropped = [line for line in lines if line.trip_id == "E2-2026-11-04"]
+    assert dropped and all(line.amount < 0 for line in dropped)
+    trips = plan_trips(replan, reproblem, POLICY)
+    assert exported_before + second.totals["total"] == sum(t.total for t in trips)
+    check = reconcile(session, NOV_FROM, NOV_TO)
+    assert check.balanced and check.exported_total == check.trip_costs
+
+
+def test_recording_the_same_plan_twice_changes_nothing(session, tmp_path):
+    """Recording is idempotent: no new version, so no spurious adjustment."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    again = record_plan_costs(session, 1, plan, problem, POLICY, now=T1)
+    assert (again.lines_new, again.lines_changed, again.lines_voided) == (0, 0, 0)
+    versions = {r.version for r in session.scalars(select(CostLineRow))}
+    assert versions == {1}
+
+
+def test_an_actual_replaces_the_estimate_and_an_exported_one_is_adjusted(session, tmp_path):
+    """Actual lodging 412.00 after export: the next batch adjusts by +12.00, estimate kept."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T0)
+    actual = record_actual(session, "E2-2026-11-03", "lodging", Decimal("412.00"), note="receipt")
+    assert (actual.estimate, actual.difference) == (Decimal("400.00"), Decimal("12.00"))
+    second = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T1)
+    lines = batch_lines(session, second.batch_id)
+    assert {(line.item, line.entry, line.basis) for line in lines} == {
+        ("lodging", "adjustment", "actual")
+    }
+    assert second.totals["total"] == Decimal("12.00")
+    assert sum(line.estimate for line in lines) == Decimal("400.00")
+    # A re-plan keeps the actual: the lodging lines still bill 412.00.
+    record_plan_costs(session, 2, plan, problem, POLICY, now=T2)
+    current = session.scalars(select(CostLineRow).where(CostLineRow.item == "lodging")).all()
+    assert sum(r.amount for r in current) == Decimal("412.00")
+    assert reconcile(session, NOV_FROM, NOV_TO).balanced
+
+
+def test_actuals_are_refused_for_unknown_trips_items_and_bad_amounts(session):
+    """An actual names a recorded trip, a known item and an amount to the cent."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    with pytest.raises(BillingError, match="unknown trip"):
+        record_actual(session, "E9-2026-11-03", "lodging", Decimal("1.00"))
+    with pytest.raises(BillingError, match="unknown item"):
+        record_actual(session, "E1-2026-11-03", "parking", Decimal("1.00"))
+    with pytest.raises(BillingError, match="2 decimals"):
+        record_actual(session, "E1-2026-11-03", "distance", Decimal("1.005"))
+
+
+def test_import_actuals_is_all_or_nothing_with_row_and_column(session, tmp_path):
+    """A bad row names file, row, column and value, and no row of the file is recorded."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    bad = tmp_path / "actuals.csv"
+    bad.write_text(
+        "\ufefftrip_id,item,amount,note\nE2-2026-11-03,lodging,412.00,ok\n"
+        "E1-2026-11-03,distance,lots,?\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BillingError, match=r"row 3 column amount: 'lots'"):
+        import_actuals(session, bad)
+    lodging = session.scalars(select(CostLineRow).where(CostLineRow.item == "lodging")).all()
+    assert {r.basis for r in lodging} == {"estimate"}
+    good = tmp_path / "good.csv"
+    good.write_text("trip_id,item,amount\nE2-2026-11-03,lodging,412.00\n", encoding="utf-8")
+    (result,) = import_actuals(session, good)
+    assert result.difference == Decimal("12.00")
+
+
+def test_a_rate_change_on_1_march_applies_to_exported_trips_from_1_march(session, tmp_path):
+    """Lines of 27 Feb carry the old city rate, lines of 2 March the new one."""
+    plan, problem = build(
+        route("E1", date(2026, 2, 27), ["C001"]), route("E1", date(2026, 3, 2), ["C001"])
+    )
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    result = export_period(session, date(2026, 2, 1), date(2026, 3, 31), out_dir=tmp_path, now=T0)
+    rates = {line.visit_date: line.unit_rate for line in batch_lines(session, result.batch_id)}
+    assert rates == {date(2026, 2, 27): Decimal("2.50"), date(2026, 3, 2): Decimal("2.60")}
+
+
+def test_a_customer_export_then_a_full_export_never_bills_twice(session, tmp_path):
+    """Lines exported for one customer do not go out again in the all-customer batch."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    one = export_period(session, NOV_FROM, NOV_TO, customer="C001", out_dir=tmp_path, now=T0)
+    assert {line.customer_id for line in batch_lines(session, one.batch_id)} == {"C001"}
+    full = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T1)
+    assert "C001" not in {line.customer_id for line in batch_lines(session, full.batch_id)}
+    check = reconcile(session, NOV_FROM, NOV_TO)
+    assert check.exported_total == check.trip_costs
+
+
+def test_the_database_refuses_a_line_version_in_two_batches(session, tmp_path):
+    """The ledger's unique (line_id, line_version) makes double billing impossible."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    result = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T0)
+    session.commit()
+    first = session.scalars(select(ExportBatchLineRow)).first()
+    clone = ExportBatchLineRow(
+        **{
+            c.name: getattr(first, c.name)
+            for c in ExportBatchLineRow.__table__.columns
+            if c.name != "id"
+        }
+    )
+    assert clone.batch_id == result.batch_id
+    session.add(clone)
+    with pytest.raises(IntegrityError):
+        session.flush()
+    session.rollback()
+
+
+def test_export_files_open_in_excel_compatible_readers(session, tmp_path):
+    """CSV starts with a UTF-8 BOM; pandas and openpyxl read back Chinese names and totals."""
+    plan, problem = _november()
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    result = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T0)
+    raw = result.files["csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
+    assert tuple(frame.columns) == COLUMNS
+    assert "上海和平饭店" in set(frame["customer_name"])
+    assert sum(Decimal(a) for a in frame["amount"]) == result.totals["total"]
+    assert set(frame["batch_id"]) == {result.batch_id}
+
+    sheets = pd.read_excel(result.files["xlsx"], sheet_name=None, engine="openpyxl")
+    assert list(sheets) == ["lines", "per customer", "totals"]
+    assert len(sheets["lines"]) == len(frame)
+    workbook = openpyxl.load_workbook(result.files["xlsx"])
+    lines = list(workbook["lines"].iter_rows(min_row=2, values_only=True))
+    amount = COLUMNS.index("amount")
+    assert sum(Decimal(str(r[amount])) for r in lines) == result.totals["total"]
+    per_customer = list(workbook["per customer"].iter_rows(min_row=2, values_only=True))
+    assert sum(Decimal(str(r[-1])) for r in per_customer) == result.totals["total"]
+    totals = dict(workbook["totals"].iter_rows(values_only=True))
+    assert Decimal(str(totals["total"])) == result.totals["total"]
+    assert workbook.properties.modified == T0.replace(tzinfo=None)
