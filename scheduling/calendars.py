@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -71,6 +72,10 @@ ARRANGEMENT_SOURCES = {
 # package and gazetted yearly, covered here through the same year as the package release.
 _KNOWN_PUBLISHED_THROUGH = {"TW": 2026, "HK": 2026, "MO": 2026}
 
+# How the package names a day off swapped with a make-up day, in its en_US labels:
+# "Day off (substituted from 10/11/2025)" (substituted_date_format "%m/%d/%Y").
+_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 NS_PER_SECOND = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_SECOND
@@ -100,7 +105,8 @@ class Shift:
 class DayExplanation:
     """Why a day is or is not a working day.
 
-    `reason_code` is one of `weekday`, `weekend`, `public_holiday`, `makeup_working_day`,
+    `reason_code` is one of `weekday`, `weekend`, `public_holiday`, `swapped_day_off` (a
+    weekday off in exchange for a make-up working day), `makeup_working_day`,
     `office_day_off`, `office_working_day`; `why` is a sentence for people; `holiday` the
     official name when one applies; `warning` is set when the year's official arrangement is
     not published (the answer then rests on statutory holidays only).
@@ -306,6 +312,15 @@ class WorkingCalendar:
                 )
             return DayExplanation(day, False, "weekend", weekday, None, warning)
         if name:
+            swapped = _SUBSTITUTED.search(name)
+            if swapped:
+                month, dom, year = (int(x) for x in swapped.groups())
+                workday = date(year, month, dom)
+                _, festival = self._substitution_for(workday)
+                why = f"day off (调休), swapped with the make-up working day {workday.isoformat()}"
+                if festival:
+                    why += f" ({festival})"
+                return DayExplanation(day, False, "swapped_day_off", why, festival, warning)
             return DayExplanation(
                 day, False, "public_holiday", f"public holiday: {name}", name, warning
             )

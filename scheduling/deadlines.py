@@ -40,10 +40,10 @@ log = logging.getLogger(__name__)
 
 RULES = {
     "city": "city: {hours} h on the working-day clock from receipt (POLICY.md 4, seed 五.6)",
-    "days": "{zone}: {due} on the {n}th working day after the day logged (POLICY.md 4, seed 五.6)",
+    "days": "{zone}: {due} on working day {n} after the day logged (POLICY.md 4, seed 五.6)",
     "training_window": "training: end of working hours on the window's last day {end} "
     "(POLICY.md 4)",
-    "training_default": "training: end of the {n}th working day after the day logged (POLICY.md 4)",
+    "training_default": "training: end of working day {n} after the day logged (POLICY.md 4)",
     "expired": "expired: no deadline, no commitment outside validity (POLICY.md 1, seed 二.2)",
 }
 

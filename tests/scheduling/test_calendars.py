@@ -82,6 +82,13 @@ def test_explain_names_the_holiday_and_the_weekday():
     assert CN.explain(date(2025, 10, 12)).reason_code == "weekend"
 
 
+def test_swapped_weekday_off_names_its_make_up_day():
+    """2025 notice: Wed 8 Oct is off in exchange for make-up Saturday 11 Oct."""
+    why = CN.explain(date(2025, 10, 8))
+    assert not why.working and why.reason_code == "swapped_day_off"
+    assert "2025-10-11" in why.why and "National Day" in why.why
+
+
 def test_sunday_2025_09_28_is_a_make_up_day_swapped_with_october_7():
     """2025 notice: Sunday 28 September is worked, swapped with the day off on 7 October."""
     why = CN.explain(date(2025, 9, 28))
