@@ -42,7 +42,7 @@ from scheduling.costs import (
     plan_trips,
     trip_lines,
 )
-from scheduling.export_files import BatchHeader, ExportLine, sha256, write_files
+from scheduling.export_files import BatchHeader, ExportLine, per_customer, sha256, write_files
 from scheduling.model import Kind, Plan, Problem, Zone
 from scheduling.policy import Policy
 from scheduling.store.billing_models import (
@@ -88,15 +88,41 @@ class ActualResult:
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
-    """A finance export batch and its files."""
+    """A finance export batch and its files (CSV first, then XLSX)."""
 
     batch_id: str
-    files: dict[str, Path]
-    totals: dict[str, object]
+    files: tuple[Path, ...]
+    totals: dict[str, object]  # period, customer filter, currency, lines, new, adjustments, total
     new_lines: int
     adjustments: int
     reused: bool  # True: nothing new since the last batch of this period/filter, returned again
-    sha256: dict[str, str] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)  # "csv"/"xlsx" -> hex digest
+    totals_by_customer: tuple[dict[str, object], ...] = ()  # customer_id, name, lines, amount
+
+    @property
+    def total(self) -> Decimal:
+        """The amount this batch bills (new lines plus adjustments)."""
+        return self.totals["total"]  # type: ignore[return-value]
+
+    @property
+    def line_count(self) -> int:
+        """How many lines the batch holds."""
+        return self.totals["lines"]  # type: ignore[return-value]
+
+    @property
+    def created(self) -> bool:
+        """True when this call created the batch, False when it returned an earlier one."""
+        return not self.reused
+
+    @property
+    def csv_path(self) -> Path:
+        """The batch's CSV file."""
+        return self.files[0]
+
+    @property
+    def xlsx_path(self) -> Path:
+        """The batch's XLSX file."""
+        return self.files[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,9 +596,22 @@ def _result(session: Session, batch: ExportBatchRow, out_dir: Path, reused: bool
     if not batch.csv_sha256:
         batch.csv_sha256, batch.xlsx_sha256 = digests["csv"], digests["xlsx"]
         session.flush()
+    by_customer = tuple(
+        {
+            "customer_id": row["customer_id"],
+            "customer_name": row["customer_name"],
+            "currency": row["currency"],
+            "lines": row["lines"],
+            "new": row["new"],
+            "adjustments": row["adjustments"],
+            "amount": row["total"],
+        }
+        for row in per_customer(lines)
+    )
     return ExportResult(
         batch_id=batch.batch_id,
-        files=files,
+        files=(files["csv"], files["xlsx"]),
+        totals_by_customer=by_customer,
         totals={
             "period_from": batch.period_from,
             "period_to": batch.period_to,
@@ -594,10 +633,10 @@ def export_period(
     session: Session,
     start: date,
     end: date,
-    *,
-    out_dir: str | os.PathLike[str],
     customer: str | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
     policy: Policy | None = None,
+    *,
     now: datetime | None = None,
 ) -> ExportResult:
     """Export the cost lines of visits from `start` to `end` (both included) not yet billed.
@@ -610,6 +649,8 @@ def export_period(
     """
     if end < start:
         raise BillingError(f"period ends ({end}) before it starts ({start})")
+    if out_dir is None:
+        raise BillingError("export_period needs out_dir, the folder to write the files into")
     key = (customer or "").strip()
     out = Path(out_dir)
     lines = _period_lines(session, start, end, key or None)

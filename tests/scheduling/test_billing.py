@@ -60,7 +60,8 @@ def test_an_export_bills_every_line_once_and_totals_reconcile(session, tmp_path)
     result = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, policy=POLICY, now=T0)
     assert not result.reused
     assert result.totals["total"] == sum(t.total for t in trips) == recorded.billed_total
-    assert result.adjustments == 0 and result.new_lines == result.totals["lines"] > 0
+    assert result.adjustments == 0 and result.new_lines == result.line_count > 0
+    assert sum(c["amount"] for c in result.totals_by_customer) == result.total
     check = reconcile(session, NOV_FROM, NOV_TO)
     assert check.balanced and check.pending_total == 0
     assert check.exported_total == check.trip_costs == result.totals["total"]
@@ -71,11 +72,11 @@ def test_running_the_same_export_again_returns_the_same_batch_and_bytes(session,
     plan, problem = _november()
     record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
     first = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path / "a", now=T0)
-    first_bytes = {k: p.read_bytes() for k, p in first.files.items()}
+    first_bytes = [p.read_bytes() for p in first.files]
     session.commit()
     again = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path / "b", now=T1)
     assert again.reused and again.batch_id == first.batch_id
-    assert {k: p.read_bytes() for k, p in again.files.items()} == first_bytes
+    assert [p.read_bytes() for p in again.files] == first_bytes
     batch = session.get(ExportBatchRow, first.batch_id)
     assert (batch.csv_sha256, batch.xlsx_sha256) == (again.sha256["csv"], again.sha256["xlsx"])
     assert session.scalars(select(ExportBatchRow)).all() == [batch]
@@ -239,7 +240,7 @@ def test_export_files_open_in_excel_compatible_readers(session, tmp_path):
     plan, problem = _november()
     record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
     result = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T0)
-    raw = result.files["csv"].read_bytes()
+    raw = result.csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype=str)
     assert tuple(frame.columns) == COLUMNS
@@ -247,10 +248,10 @@ def test_export_files_open_in_excel_compatible_readers(session, tmp_path):
     assert sum(Decimal(a) for a in frame["amount"]) == result.totals["total"]
     assert set(frame["batch_id"]) == {result.batch_id}
 
-    sheets = pd.read_excel(result.files["xlsx"], sheet_name=None, engine="openpyxl")
+    sheets = pd.read_excel(result.xlsx_path, sheet_name=None, engine="openpyxl")
     assert list(sheets) == ["lines", "per customer", "totals"]
     assert len(sheets["lines"]) == len(frame)
-    workbook = openpyxl.load_workbook(result.files["xlsx"])
+    workbook = openpyxl.load_workbook(result.xlsx_path)
     lines = list(workbook["lines"].iter_rows(min_row=2, values_only=True))
     amount = COLUMNS.index("amount")
     assert sum(Decimal(str(r[amount])) for r in lines) == result.totals["total"]
