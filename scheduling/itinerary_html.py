@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -121,7 +122,9 @@ def _place(place) -> str:
     return place.label or place.kind
 
 
+@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    # one environment per process: the template is compiled once, not once per engineer
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=jinja2.select_autoescape(
