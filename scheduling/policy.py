@@ -15,16 +15,48 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "data" / "policy.toml"
 POLICY_ENV = "FIELDPLAN_POLICY"
 
 Region = Literal["CN", "HK", "MO", "TW"]
 UpgradeLevel = Literal["major", "medium", "minor"]
-PositiveInt = Annotated[int, Field(gt=0)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+
+def _clock_time(value: object) -> object:
+    # TOML has local times (09:00:00) and we accept "HH:MM" strings; pydantic alone would
+    # also take 9 as "00:00:09 UTC", which then cannot be compared with the other times.
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and len(value) in (5, 8) and value[2:3] == ":":
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError('a time of day as "HH:MM", e.g. "09:00"')
+
+
+def _no_float(value: object) -> object:
+    # Money is exact: a TOML float (2.6) is binary and inexact, a quoted "2.60" is not.
+    if isinstance(value, float):
+        raise ValueError('an amount as a quoted decimal such as "2.60" (a float is inexact)')
+    return value
+
+
+# Strict: a TOML string "48" where a number belongs is a mistake worth reporting.
+PositiveInt = Annotated[int, Field(gt=0, strict=True)]
+NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+Money = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, max_digits=12, decimal_places=2)]
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 
 
 class PolicyError(ValueError):
@@ -58,11 +90,11 @@ class General(_Section):
 class WorkingHours(_Section):
     """POLICY.md 4 (seed 四.1): on-site working hours and the optional lunch break."""
 
-    start: time = time(9, 0)
-    end: time = time(18, 0)
+    start: ClockTime = time(9, 0)
+    end: ClockTime = time(18, 0)
     lunch_break: bool = True
-    lunch_start: time = time(12, 0)
-    lunch_end: time = time(13, 0)
+    lunch_start: ClockTime = time(12, 0)
+    lunch_end: ClockTime = time(13, 0)
 
     @model_validator(mode="after")
     def _ordered(self) -> WorkingHours:
@@ -96,7 +128,7 @@ class ResponseWindows(_Section):
     city_hours: PositiveInt = 48
     suburban_working_days: PositiveInt = 3
     out_of_town_working_days: PositiveInt = 3
-    due_time: time = time(18, 0)
+    due_time: ClockTime = time(18, 0)
     training_default_working_days: PositiveInt = 10
 
 
@@ -178,6 +210,8 @@ class PlannerSettings(_Section):
     time_limit_seconds: Annotated[float, Field(gt=0)] = 30
     detour_factor: Annotated[float, Field(ge=1)] = 1.3
     overnight_min_km: Annotated[float, Field(gt=0)] = 150
+    max_trip_cities_per_engineer: NonNegativeInt = 2
+    training_candidate_engineers: PositiveInt = 8
     speed_kmh: Speeds = Speeds()
     weights: PlannerWeights = PlannerWeights()
 
@@ -242,14 +276,33 @@ def _minutes(t: time) -> int:
 
 
 def _describe(error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"])
+    loc = [str(part) for part in error["loc"]]
     value = error.get("input")
-    expected = error["msg"]
-    if error["type"] == "extra_forbidden":
-        return f"{key} = {value!r}: unknown key (check the spelling against data/policy.toml)"
     if error["type"] == "missing":
-        return f"{key}: missing, required"
-    return f"{key} = {value!r}: expected {expected[0].lower()}{expected[1:]}"
+        return f"{'.'.join(loc)}: missing, required"
+    if isinstance(value, dict | list | tuple) and error["type"] == "value_error":
+        # A rule over a whole table (lunch inside hours...): its message says what is wrong.
+        return f"{'.'.join(loc)}: {_expectation(error['msg'])}"
+    if loc and loc[-1] == "[key]":  # a bad key of a table such as [priority.urgency]
+        where = f"{'.'.join(loc[:-2])}: key {value!r}"
+    else:
+        where = f"{'.'.join(loc)} = {value!r}"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown key (check the spelling against data/policy.toml)"
+    return f"{where}: expected {_expectation(error['msg'])}"
+
+
+def _expectation(message: str) -> str:
+    """Pydantic's message as what was expected: 'Input should be > 0' -> 'a value > 0'."""
+    for prefix in ("Value error, ", "Input should be "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+            break
+    if message.startswith(("greater", "less")):
+        return f"a value {message}"
+    message = message.replace("String should match", "text matching")
+    message = message.replace("Decimal input should have", "a decimal with")
+    return message[0].lower() + message[1:]
 
 
 def parse_policy(document: dict, source: str = "<memory>") -> Policy:

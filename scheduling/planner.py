@@ -1,0 +1,284 @@
+"""The planner: one pure, seeded entry point from a Problem to a validated Plan.
+
+:func:`plan` (issue 4) books multi-day trainings as blocks of consecutive days
+(:mod:`scheduling.planner_training`), then routes every other visit with OR-Tools through
+the shared routing core (:mod:`scheduling.routing`) over engineer-day vehicles and one-night
+trips (:mod:`scheduling.planner_model`), with the constraints and objective terms of
+:mod:`scheduling.planner_rules`. The plan is checked by the independent validator
+(:mod:`scheduling.validate`) before it is returned.
+
+Determinism: the same problem, policy and seed give the same plan when the search stops on
+``solution_limit``; under a time limit alone, the best plan found depends on the machine's
+speed (OR-Tools' search itself is deterministic).
+"""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import datetime
+
+import numpy as np
+
+from scheduling.kpis import plan_kpis
+from scheduling.model import Plan, Problem, Unassigned, Visit
+from scheduling.planner_model import (
+    Context,
+    Task,
+    Vehicle,
+    build_context,
+    hotel_sites,
+    make_tasks,
+    make_vehicles,
+)
+from scheduling.planner_result import (
+    fixed_routes,
+    routes_from_solution,
+    unassigned_entry,
+)
+from scheduling.planner_rules import (
+    can_serve,
+    deadline_missed,
+    earliest_arrival,
+    lunch_break,
+    one_route_per_engineer_day,
+    overnight_trip,
+    overtime_and_workload,
+    pinned_visit,
+    restrict_vehicles,
+    travel_cost,
+    visit_dropped,
+)
+from scheduling.planner_training import book_trainings
+from scheduling.policy import Policy
+from scheduling.routing import NoSolution, RoutingCore, RoutingData, RoutingParams
+from scheduling.travel import GreatCircleTravel, Point, TravelProvider
+
+__all__ = ["PlanningError", "plan"]
+
+
+class PlanningError(RuntimeError):
+    """The planner could not produce a valid plan (e.g. pinned visits that conflict)."""
+
+
+def plan(
+    problem: Problem,
+    policy: Policy,
+    seed: int = 0,
+    time_limit: float | None = None,
+    travel: TravelProvider | None = None,
+    solution_limit: int | None = None,
+) -> Plan:
+    """Plan every open request of `problem` under `policy`; never returns an invalid plan.
+
+    Every request ends up either in ``visits`` (all its sessions) or in ``unassigned``
+    with a reason code and sentence. `time_limit` defaults to
+    ``policy.planner.time_limit_seconds``; the best plan found in it is returned.
+    `solution_limit` stops the search after that many improving solutions, which makes the
+    result independent of the machine's speed. Raises :class:`PlanningError` when pinned
+    visits cannot be kept or the plan fails validation.
+    """
+    began = _time.monotonic()
+    travel = travel or GreatCircleTravel(policy)
+    limit = policy.planner.time_limit_seconds if time_limit is None else time_limit
+    ctx = build_context(problem, policy, travel)
+    tasks, rejected = make_tasks(ctx)
+    unassigned = [unassigned_entry(ref, code, text) for ref, (code, text) in rejected.items()]
+
+    # Pinned visits the search cannot hold (training sessions, days without a shift) stay
+    # exactly as they are, and their engineer-days are taken.
+    pass_through = [t for t in tasks if t.pinned is not None and not _routable_pin(ctx, t)]
+    kept = {t.key for t in pass_through}
+    extra_pins = [v for v in problem.pinned if v.request_ref not in ctx.requests]
+    pinned_visits, pinned_routes = fixed_routes(ctx, [t.pinned for t in pass_through] + extra_pins)
+    busy = {(v.engineer_id, v.day) for v in pinned_visits}
+
+    trainings = [t for t in tasks if t.sessions > 1 and t.key not in kept]
+    blocks, failed = book_trainings(ctx, trainings, busy)
+    for ref, (code, text) in failed.items():
+        sessions = [t.session for t in trainings if t.request_ref == ref]
+        partial = any(t.request_ref == ref for t in pass_through)
+        for session in sessions if partial else [None]:
+            unassigned.append(unassigned_entry(ref, code, text, session))
+
+    routable = [t for t in tasks if t.sessions == 1 and t.key not in kept]
+    hotels = hotel_sites(ctx, routable)
+    vehicles = make_vehicles(ctx, routable, busy, hotels)
+    visits, routes, dropped = _route(ctx, routable, vehicles, hotels, seed, limit, solution_limit)
+    unassigned.extend(dropped)
+
+    for block in blocks:
+        visits.extend(block.visits)
+        routes.extend(block.routes)
+    visits.extend(pinned_visits)
+    routes.extend(pinned_routes)
+    result = Plan(
+        visits=tuple(sorted(visits, key=lambda v: (v.day, v.engineer_id, v.start, v.key))),
+        routes=tuple(sorted(routes, key=lambda r: (r.day, r.engineer_id))),
+        unassigned=tuple(sorted(unassigned, key=lambda u: (u.request_ref, u.session or 0))),
+        seed=seed,
+        created_at=datetime.now(ctx.tz).replace(microsecond=0),
+    )
+    kpis = plan_kpis(result, problem, policy, _time.monotonic() - began)
+    result = Plan(result.visits, result.routes, result.unassigned, kpis, seed, result.created_at)
+
+    from scheduling.validate import validate_plan
+
+    violations = validate_plan(result, problem, policy, travel)
+    if violations:
+        listed = "\n  ".join(str(v) for v in violations[:20])
+        raise PlanningError(
+            f"the planner produced an invalid plan ({len(violations)}):\n  {listed}"
+        )
+    return result
+
+
+def _routable_pin(ctx: Context, task: Task) -> bool:
+    pin = task.pinned
+    shift = ctx.shifts.get(pin.engineer_id, {}).get(pin.day)
+    return task.sessions == 1 and shift is not None
+
+
+def _route(
+    ctx: Context,
+    tasks: list[Task],
+    vehicles: list[Vehicle],
+    hotels: dict[str, Point],
+    seed: int,
+    limit: float,
+    solution_limit: int | None,
+) -> tuple[list[Visit], list, list[Unassigned]]:
+    """Route the single visits over the vehicles; (visits, routes, unassigned)."""
+    policy = ctx.policy
+    allowed = {t.key: [v for v, veh in enumerate(vehicles) if can_serve(t, veh)] for t in tasks}
+    unassigned: list[Unassigned] = []
+    live: list[Task] = []
+    for task in tasks:
+        if allowed[task.key]:
+            live.append(task)
+            continue
+        if task.pinned is not None:
+            raise PlanningError(
+                f"pinned visit {task.request_ref}#{task.session} on {task.pinned.day} for "
+                f"{task.pinned.engineer_id}: that engineer has no shift that day"
+            )
+        code, text = _no_vehicle_reason(ctx, task)
+        unassigned.append(unassigned_entry(task.request_ref, code, text))
+    if not live:
+        return [], [], unassigned
+
+    depot_points: dict[str, Point] = {}
+    for vehicle in vehicles:
+        depot_points.setdefault(vehicle.start_point.key, vehicle.start_point)
+        depot_points.setdefault(vehicle.end_point.key, vehicle.end_point)
+    depots = list(depot_points.values())
+    depot_of = {p.key: i for i, p in enumerate(depots)}
+    first = len(depots)
+    points = depots + [t.point for t in live]
+    km, minutes = ctx.travel.matrix(points)
+    minutes = np.asarray(minutes, dtype=np.int64)
+    horizon = ctx.horizon
+    cost = travel_cost(np.asarray(km, dtype=float), policy, ctx.problem.start)
+    trip_cost = overnight_trip(policy, ctx.problem.start)
+    data = RoutingData(
+        time=minutes,
+        cost=cost,
+        service=[0] * first + [t.service for t in live],
+        windows=[(0, horizon)] * first + [(t.earliest, t.latest) for t in live],
+        starts=[depot_of[v.start_point.key] for v in vehicles],
+        ends=[depot_of[v.end_point.key] for v in vehicles],
+        vehicle_windows=[(v.shift.start, v.shift.end) for v in vehicles],
+        horizon=horizon,
+        drop_penalty=[None] * first
+        + [None if t.pinned is not None else visit_dropped(t, policy, horizon) for t in live],
+        soft_latest=[None] * first + [deadline_missed(t, policy) for t in live],
+        vehicle_fixed_cost=[trip_cost if v.kind == "out" else 0 for v in vehicles],
+    )
+    params = RoutingParams(
+        time_limit_s=max(0.5, limit),
+        seed=seed,
+        first_solution="auto",
+        solution_limit=solution_limit,
+    )
+    core = RoutingCore(data, params)
+    for offset, task in enumerate(live):
+        node = first + offset
+        choices = allowed[task.key]
+        restrict_vehicles(core, node, choices)
+        lunch_break(core, node, task, {vehicles[v].shift for v in choices})
+        if task.pinned is not None:
+            pinned_visit(core, node, ctx.minute(task.pinned.start))
+    one_route_per_engineer_day(core, vehicles)
+    overtime_and_workload(core, vehicles, policy)
+    initial = _warm_start(ctx, live, vehicles, first)
+    try:
+        solution = core.solve(initial)
+    except NoSolution as exc:
+        raise PlanningError(f"no plan keeps every pinned visit: {exc}") from None
+
+    tasks_by_node = {first + i: t for i, t in enumerate(live)}
+    visits, routes = routes_from_solution(
+        ctx, solution, vehicles, tasks_by_node, depot_of, km, minutes
+    )
+    for node in solution.dropped:
+        task = tasks_by_node[node]
+        code, text = _dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
+        unassigned.append(unassigned_entry(task.request_ref, code, text))
+    return visits, routes, unassigned
+
+
+def _warm_start(
+    ctx: Context, tasks: list[Task], vehicles: list[Vehicle], first: int
+) -> list[list[int]] | None:
+    """Initial routes from the previous plan's visits on the same engineer-days."""
+    if not ctx.problem.previous:
+        return None
+    node_of = {t.key: first + i for i, t in enumerate(tasks)}
+    vehicle_of = {(v.engineer_id, v.day): i for i, v in enumerate(vehicles) if v.kind == "day"}
+    routes: list[list[tuple]] = [[] for _ in vehicles]
+    for visit in ctx.problem.previous:
+        node = node_of.get(visit.key)
+        v = vehicle_of.get((visit.engineer_id, visit.day))
+        if node is not None and v is not None:
+            routes[v].append((visit.start, node))
+    if not any(routes):
+        return None
+    return [[node for _, node in sorted(r)] for r in routes]
+
+
+def _no_vehicle_reason(ctx: Context, task: Task) -> tuple[str, str]:
+    request = ctx.requests[task.request_ref]
+    if request.window_start is not None or request.window_end is not None:
+        inside = any(
+            shift.start <= task.latest and task.earliest + task.service <= shift.end
+            for eid in task.engineers
+            for shift in ctx.shifts[eid].values()
+            if not shift.overtime or task.emergency
+        )
+        if not inside:
+            return (
+                "outside_window",
+                f"the customer's dates {request.window_start or '…'} to "
+                f"{request.window_end or '…'} hold no working shift of a skilled engineer "
+                "in the horizon",
+            )
+    return (
+        "no_capacity",
+        "no skilled engineer has a free shift that can hold the visit in the horizon",
+    )
+
+
+def _dropped_reason(ctx: Context, task: Task, vehicles: list[Vehicle]) -> tuple[str, str]:
+    if task.expired:
+        return (
+            "no_capacity",
+            "expired request (no service commitment): planned only after every entitled "
+            "one, and no capacity was left in the horizon",
+        )
+    earliest = earliest_arrival(ctx, task, vehicles)
+    if task.deadline_min is not None and earliest is not None and earliest > task.deadline_min:
+        return (
+            "deadline_unreachable",
+            f"the deadline {task.deadline.isoformat()} is earlier than the earliest possible "
+            f"arrival {ctx.at(earliest).isoformat()}, and no capacity was left to plan it late",
+        )
+    return ("no_capacity", "no capacity left in the horizon for this visit")

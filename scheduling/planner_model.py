@@ -1,0 +1,376 @@
+"""The planning instance: engineer shifts, visit tasks and vehicles, in whole minutes.
+
+Time is counted in minutes from midnight of the horizon's first day in the policy's time
+zone, so every office's shifts and every deadline sit on one axis. The horizon is the next
+`planner.horizon_working_days` working days of each engineer's office calendar
+(:func:`scheduling.calendars.calendar_for`), plus overtime shifts a dispatcher opened.
+
+Vehicles are engineer-days. Out-of-town work can also use a one-night trip: vehicle ``A``
+(home -> stops -> hotel on day d) and vehicle ``B`` (hotel -> stops -> home on the engineer's
+next working day). Multi-session trainings are booked before the routing search as whole
+blocks of consecutive days (:mod:`scheduling.planner_training`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduling.calendars import WorkingCalendar, calendar_for
+from scheduling.model import (
+    Assessment,
+    Customer,
+    Engineer,
+    Office,
+    Problem,
+    RequestStatus,
+    ServiceRequest,
+    Visit,
+    Zone,
+)
+from scheduling.policy import Policy
+from scheduling.travel import Point, TravelProvider
+
+MINUTES_PER_DAY = 1440
+PLANNABLE = (RequestStatus.ACCEPTED, RequestStatus.EXPIRED)
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftSpan:
+    """One engineer's working period on one day, in model minutes."""
+
+    day: date
+    start: int
+    end: int
+    lunch: tuple[int, int] | None
+    overtime: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One visit to plan: a request, or one session of a multi-day training."""
+
+    request_ref: str
+    session: int
+    sessions: int
+    customer_id: str
+    point: Point
+    service: int  # minutes on site
+    earliest: int  # earliest start (received, window start)
+    latest: int  # latest start (window end, horizon end)
+    deadline: datetime | None
+    deadline_min: int | None
+    priority: int
+    expired: bool
+    emergency: bool
+    engineers: tuple[str, ...]  # engineers holding every required skill
+    out_of_town: bool
+    pinned: Visit | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """(request_ref, session)."""
+        return (self.request_ref, self.session)
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """An engineer-day (``kind`` "day"), or one half of a one-night trip ("out" / "back")."""
+
+    engineer_id: str
+    day: date
+    kind: str  # "day", "out" (home -> hotel) or "back" (hotel -> home)
+    start_point: Point
+    end_point: Point
+    shift: ShiftSpan
+    hotel: str | None = None  # hotel key of a trip
+    partner: int | None = None  # index of the other half of a trip
+
+
+@dataclass
+class Context:
+    """Lookups and time conversions shared by the planner's modules."""
+
+    problem: Problem
+    policy: Policy
+    travel: TravelProvider
+    tz: ZoneInfo
+    origin: datetime
+    requests: dict[str, ServiceRequest]
+    customers: dict[str, Customer]
+    assessments: dict[str, Assessment]
+    engineers: dict[str, Engineer]
+    offices: dict[str, Office]
+    calendars: dict[str, WorkingCalendar]
+    shifts: dict[str, dict[date, ShiftSpan]] = field(default_factory=dict)
+    last_day: date | None = None
+
+    def minute(self, moment: datetime) -> int:
+        """Whole minutes from the horizon origin to `moment` (aware), rounded down."""
+        return math.floor((moment - self.origin).total_seconds() / 60)
+
+    def at(self, minute: int) -> datetime:
+        """The aware datetime (policy time zone) of a model minute."""
+        return (self.origin + timedelta(minutes=minute)).astimezone(self.tz)
+
+    @property
+    def horizon(self) -> int:
+        """Minutes from the origin to the end of the horizon's last day."""
+        assert self.last_day is not None
+        return ((self.last_day - self.problem.start).days + 1) * MINUTES_PER_DAY
+
+    def home(self, engineer_id: str) -> Point:
+        """An engineer's home (the office when no home is recorded)."""
+        engineer = self.engineers[engineer_id]
+        office = self.offices[engineer.office_id]
+        lat = engineer.home_lat if engineer.home_lat is not None else office.lat
+        lon = engineer.home_lon if engineer.home_lon is not None else office.lon
+        return Point(f"home:{engineer_id}", lat, lon)
+
+    def customer_point(self, customer_id: str) -> Point:
+        """The customer's site."""
+        customer = self.customers[customer_id]
+        return Point(f"customer:{customer_id}", customer.lat, customer.lon)
+
+    def calendar_of(self, engineer_id: str) -> WorkingCalendar:
+        """The working calendar of the engineer's office."""
+        return self.calendars[self.engineers[engineer_id].office_id]
+
+
+def build_context(problem: Problem, policy: Policy, travel: TravelProvider) -> Context:
+    """Index the problem and compute every engineer's shifts in the horizon."""
+    tz = policy.general.tz
+    ctx = Context(
+        problem=problem,
+        policy=policy,
+        travel=travel,
+        tz=tz,
+        origin=datetime.combine(problem.start, time(0), tzinfo=tz),
+        requests={r.request_ref: r for r in problem.requests},
+        customers={c.customer_id: c for c in problem.customers},
+        assessments={a.request_ref: a for a in problem.assessments},
+        engineers={e.engineer_id: e for e in problem.engineers},
+        offices={o.office_id: o for o in problem.offices},
+        calendars={o.office_id: calendar_for(o, policy) for o in problem.offices},
+    )
+    for engineer in problem.engineers:
+        if engineer.office_id not in ctx.offices:
+            raise ValueError(
+                f"engineer {engineer.engineer_id} names unknown office {engineer.office_id!r}"
+            )
+    last = problem.start
+    for engineer in problem.engineers:
+        ctx.shifts[engineer.engineer_id] = engineer_shifts(ctx, engineer)
+        if ctx.shifts[engineer.engineer_id]:
+            last = max(last, max(ctx.shifts[engineer.engineer_id]))
+    ctx.last_day = last
+    return ctx
+
+
+def _span(ctx: Context, day: date, start: datetime, end: datetime, lunch, overtime: bool):
+    lunch_min = (ctx.minute(lunch[0]), ctx.minute(lunch[1])) if lunch else None
+    return ShiftSpan(day, ctx.minute(start), ctx.minute(end), lunch_min, overtime)
+
+
+def engineer_shifts(ctx: Context, engineer: Engineer) -> dict[date, ShiftSpan]:
+    """POLICY.md 4: the engineer's shifts: horizon working days minus unavailability, plus
+    overtime shifts on non-working days (usable by emergency requests only)."""
+    calendar = ctx.calendars[engineer.office_id]
+    days = calendar.working_days_from(ctx.problem.start, ctx.policy.planner.horizon_working_days)
+    off = [u for u in ctx.problem.unavailable if u.engineer_id == engineer.engineer_id]
+    shifts: dict[date, ShiftSpan] = {}
+    for day in days:
+        if any(u.start <= day <= u.end for u in off):
+            continue
+        shift = calendar.shift(day)
+        shifts[day] = _span(ctx, day, shift.start, shift.end, shift.lunch, False)
+    for extra in ctx.problem.overtime:
+        if extra.engineer_id != engineer.engineer_id or extra.day in shifts:
+            continue
+        if not (ctx.problem.start <= extra.day <= days[-1]) or calendar.is_working_day(extra.day):
+            continue
+        start = datetime.combine(extra.day, extra.start, tzinfo=calendar.tz)
+        end = datetime.combine(extra.day, extra.end, tzinfo=calendar.tz)
+        lunch = calendar.shift(extra.day).lunch
+        if lunch and not (start <= lunch[0] and lunch[1] <= end):
+            lunch = None
+        shifts[extra.day] = _span(ctx, extra.day, start, end, lunch, True)
+    return dict(sorted(shifts.items()))
+
+
+def spans_lunch(service: int, shift: ShiftSpan) -> bool:
+    """POLICY.md 4 lunch: a visit longer than the longest lunch-free stretch of the shift
+    spans lunch, which the engineer then takes on site inside the visit."""
+    if shift.lunch is None:
+        return False
+    stretch = max(shift.lunch[0] - shift.start, shift.end - shift.lunch[1])
+    return service > stretch
+
+
+def service_minutes(request: ServiceRequest) -> int:
+    """Minutes on site of one visit (one session of a training), rounded up."""
+    return math.ceil(float(request.duration_hours) * 60)
+
+
+def request_window(ctx: Context, request: ServiceRequest) -> tuple[int, int]:
+    """[earliest start, latest start] in model minutes: received and the customer's dates."""
+    office = ctx.offices.get((ctx.assessments[request.request_ref].office_id or ""), None)
+    tz = ZoneInfo(office.timezone) if office else ctx.tz
+    earliest = max(0, ctx.minute(request.received_at))
+    if request.window_start is not None:
+        earliest = max(earliest, ctx.minute(datetime.combine(request.window_start, time(0), tz)))
+    latest = ctx.horizon
+    if request.window_end is not None:
+        end_of_day = datetime.combine(request.window_end + timedelta(days=1), time(0), tz)
+        latest = min(latest, ctx.minute(end_of_day) - 1)
+    return earliest, latest
+
+
+def make_tasks(ctx: Context) -> tuple[list[Task], dict[str, tuple[str, str]]]:
+    """Tasks for every plannable request, and (code, sentence) for those that cannot be.
+
+    Requests that intake did not accept (held, refused, withdrawn) and requests no engineer
+    is skilled for are answered here; everything else becomes one task per session.
+    """
+    pinned = {v.key: v for v in ctx.problem.pinned}
+    tasks: list[Task] = []
+    rejected: dict[str, tuple[str, str]] = {}
+    overnight = ctx.policy.planner.overnight_min_km
+    for request in ctx.problem.requests:
+        ref = request.request_ref
+        assessment = ctx.assessments.get(ref)
+        if assessment is None:
+            raise ValueError(f"request {ref} has no assessment; run intake first")
+        if request.customer_id not in ctx.customers:
+            raise ValueError(f"request {ref} names unknown customer {request.customer_id!r}")
+        if assessment.status not in PLANNABLE:
+            rejected[ref] = (str(assessment.status), f"not planned: {assessment.reason}")
+            continue
+        skilled = tuple(
+            sorted(
+                e.engineer_id for e in ctx.problem.engineers if request.required_skills <= e.skills
+            )
+        )
+        if not skilled:
+            skills = ", ".join(sorted(request.required_skills))
+            rejected[ref] = (
+                "no_skilled_engineer",
+                f"no engineer holds every required skill ({skills})",
+            )
+            continue
+        earliest, latest = request_window(ctx, request)
+        expired = assessment.status is RequestStatus.EXPIRED
+        deadline = None if expired else assessment.deadline
+        point = ctx.customer_point(request.customer_id)
+        far = assessment.zone is Zone.OUT_OF_TOWN or any(
+            ctx.travel.leg(ctx.home(e), point)[0] >= overnight for e in skilled
+        )
+        for session in range(1, max(1, request.sessions) + 1):
+            tasks.append(
+                Task(
+                    request_ref=ref,
+                    session=session,
+                    sessions=max(1, request.sessions),
+                    customer_id=request.customer_id,
+                    point=point,
+                    service=service_minutes(request),
+                    earliest=earliest,
+                    latest=latest,
+                    deadline=deadline,
+                    deadline_min=ctx.minute(deadline) if deadline is not None else None,
+                    priority=max(0, assessment.priority),
+                    expired=expired,
+                    emergency=request.emergency,
+                    engineers=skilled,
+                    out_of_town=far,
+                    pinned=pinned.get((ref, session)),
+                )
+            )
+    return tasks, rejected
+
+
+def hotel_sites(ctx: Context, tasks: list[Task]) -> dict[str, Point]:
+    """One hotel per out-of-town city with work: next to the customer nearest the centroid
+    of that city's customers (the planner books the night next to the work)."""
+    by_city: dict[str, list[Point]] = defaultdict(list)
+    for task in tasks:
+        if task.out_of_town and task.sessions == 1 and task.pinned is None:
+            city = ctx.customers[task.customer_id].city.strip() or task.customer_id
+            if task.point not in by_city[city]:
+                by_city[city].append(task.point)
+    hotels: dict[str, Point] = {}
+    for city, points in sorted(by_city.items()):
+        lat = sum(p.lat for p in points) / len(points)
+        lon = sum(p.lon for p in points) / len(points)
+        best = min(points, key=lambda p: ((p.lat - lat) ** 2 + (p.lon - lon) ** 2, p.key))
+        hotels[city] = Point(f"hotel:{city}", best.lat, best.lon)
+    return hotels
+
+
+def make_vehicles(
+    ctx: Context,
+    tasks: list[Task],
+    busy: set[tuple[str, date]],
+    hotels: dict[str, Point],
+) -> list[Vehicle]:
+    """Engineer-day vehicles for every free shift, plus one-night trip pairs towards the
+    nearest out-of-town hotels the engineer is skilled to work near."""
+    vehicles: list[Vehicle] = []
+    pinned_days = {(t.pinned.engineer_id, t.pinned.day) for t in tasks if t.pinned is not None}
+    for engineer in ctx.problem.engineers:
+        eid = engineer.engineer_id
+        home = ctx.home(eid)
+        for day, shift in ctx.shifts[eid].items():
+            if (eid, day) not in busy:
+                vehicles.append(Vehicle(eid, day, "day", home, home, shift))
+    limit = ctx.policy.planner.max_trip_cities_per_engineer
+    shift_minutes_ok = ctx.policy.working_hours
+    del shift_minutes_ok
+    for engineer in ctx.problem.engineers:
+        eid = engineer.engineer_id
+        home = ctx.home(eid)
+        cities = {
+            ctx.customers[t.customer_id].city.strip() or t.customer_id
+            for t in tasks
+            if t.out_of_town and eid in t.engineers and t.pinned is None and t.sessions == 1
+        }
+        options = []
+        for city in sorted(cities & set(hotels)):
+            km, minutes = ctx.travel.leg(hotels[city], home)
+            if km >= ctx.policy.planner.overnight_min_km:
+                options.append((km, city, minutes))
+        options.sort()
+        days = [
+            d
+            for d, s in ctx.shifts[eid].items()
+            if not s.overtime and (eid, d) not in busy and (eid, d) not in pinned_days
+        ]
+        calendar = ctx.calendar_of(eid)
+        for _, city, minutes in options[:limit]:
+            for day, nxt in itertools.pairwise(days):
+                if calendar.next_working_day(day) != nxt:
+                    continue
+                back_shift = ctx.shifts[eid][nxt]
+                if minutes > back_shift.end - back_shift.start:
+                    continue
+                out_index = len(vehicles)
+                vehicles.append(
+                    Vehicle(
+                        eid,
+                        day,
+                        "out",
+                        home,
+                        hotels[city],
+                        ctx.shifts[eid][day],
+                        city,
+                        out_index + 1,
+                    )
+                )
+                vehicles.append(
+                    Vehicle(eid, nxt, "back", hotels[city], home, back_shift, city, out_index)
+                )
+    return vehicles

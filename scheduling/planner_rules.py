@@ -1,0 +1,163 @@
+"""The planner's rules: one function per constraint or objective term.
+
+Each docstring says whether the rule is hard (a plan breaking it is never returned) or soft
+(it costs what it says, in objective units). Objective units are customer-paid cents times
+``weights.travel_cost_per_yuan / 100``; the weights come from the policy file, in the order
+of issue 4: deadlines met >> visits planned >> travel cost >> overtime and workload.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date
+
+import numpy as np
+
+from scheduling.planner_model import Context, ShiftSpan, Task, Vehicle, spans_lunch
+from scheduling.policy import Policy
+from scheduling.routing import RoutingCore
+from scheduling.travel import rate_per_km
+
+
+def late_cost_per_minute(task: Task, policy: Policy) -> int:
+    """Soft: each minute a visit starts past its deadline costs
+    ``late_per_priority x priority / 60`` (the weight is per hour late)."""
+    weight = policy.planner.weights.late_per_priority * max(1, task.priority)
+    return max(1, math.ceil(weight / 60))
+
+
+def deadline_missed(task: Task, policy: Policy) -> tuple[int, int] | None:
+    """Soft: (deadline minute, cost per minute late) for an entitled request; None for an
+    expired one (POLICY.md 1: no SLA deadline). A deadline already past counts from the
+    horizon start, so such a visit is still planned as early as possible."""
+    if task.deadline_min is None:
+        return None
+    return max(0, task.deadline_min), late_cost_per_minute(task, policy)
+
+
+def visit_dropped(task: Task, policy: Policy, horizon: int) -> int:
+    """Soft: an unplanned visit costs ``unplanned_per_priority x priority`` plus the
+    largest possible lateness cost, so planning late always beats not planning; an expired
+    request costs only ``unplanned_expired``, so it is planned after every entitled one."""
+    weights = policy.planner.weights
+    if task.expired:
+        return max(1, weights.unplanned_expired)
+    lateness = late_cost_per_minute(task, policy) * horizon
+    return weights.unplanned_per_priority * max(1, task.priority) + lateness
+
+
+def travel_cost(km: np.ndarray, policy: Policy, day: date) -> np.ndarray:
+    """Soft: customer-paid travel of each leg (POLICY.md 5), km at the rate of the leg's
+    length band (city, suburban, else rail fare), in objective units. The rates in force on
+    the horizon's first day are used for the whole horizon."""
+    rates = policy.costs.rates_on(day)
+    scale = policy.planner.weights.travel_cost_per_yuan / 100  # objective units per cent
+    bands = [
+        float(rate_per_km(policy.zones.city_max_km, rates, policy)),
+        float(rate_per_km(policy.zones.suburban_max_km, rates, policy)),
+        float(rate_per_km(policy.zones.suburban_max_km + 1, rates, policy)),
+    ]
+    rate = np.where(
+        km <= policy.zones.city_max_km,
+        bands[0],
+        np.where(km <= policy.zones.suburban_max_km, bands[1], bands[2]),
+    )
+    return np.rint(km * rate * 100 * scale).astype(np.int64)
+
+
+def overnight_trip(policy: Policy, day: date) -> int:
+    """Soft: a one-night trip costs one lodging night and two days of allowance
+    (POLICY.md 5), in objective units."""
+    rates = policy.costs.rates_on(day)
+    cents = (rates.lodging_per_night + 2 * rates.daily_allowance) * 100
+    return int(cents * policy.planner.weights.travel_cost_per_yuan / 100)
+
+
+def can_serve(task: Task, vehicle: Vehicle) -> bool:
+    """Hard: the engineer holds every required skill (POLICY.md 3), the shift can hold the
+    visit inside the customer's dates, and overtime shifts serve emergencies only
+    (POLICY.md 4)."""
+    shift = vehicle.shift
+    if vehicle.engineer_id not in task.engineers:
+        return False
+    if shift.overtime and not task.emergency:
+        return False
+    if task.pinned is not None:
+        return vehicle.kind == "day" and (vehicle.engineer_id, vehicle.day) == (
+            task.pinned.engineer_id,
+            task.pinned.day,
+        )
+    if task.service > shift.end - shift.start:
+        return False
+    return shift.start <= task.latest and task.earliest + task.service <= shift.end
+
+
+def restrict_vehicles(core: RoutingCore, node: int, allowed: list[int]) -> None:
+    """Hard: the visit may only ride the listed vehicles (or stay unplanned)."""
+    core.routing.VehicleVar(core.node_index(node)).SetValues([-1, *allowed])
+
+
+def lunch_break(core: RoutingCore, node: int, task: Task, shifts: set[ShiftSpan]) -> None:
+    """Hard (POLICY.md 4 lunch): a visit never overlaps the lunch break, unless it is
+    longer than the longest lunch-free stretch: then it contains the whole break, which the
+    engineer takes on site."""
+    cumul = core.time_dimension.CumulVar(core.node_index(node))
+    for shift in sorted(shifts, key=lambda s: (s.start, s.end, s.lunch or (0, 0))):
+        if shift.lunch is None:
+            continue
+        l0, l1 = shift.lunch
+        if spans_lunch(task.service, shift):
+            if l1 - task.service - 1 >= shift.start:
+                cumul.RemoveInterval(shift.start, l1 - task.service - 1)
+            cumul.RemoveInterval(l0 + 1, shift.end)
+        else:
+            cumul.RemoveInterval(l0 - task.service + 1, l1 - 1)
+
+
+def pinned_visit(core: RoutingCore, node: int, start: int) -> None:
+    """Hard: a pinned visit keeps its engineer-day (see :func:`can_serve`) and its start."""
+    core.time_dimension.CumulVar(core.node_index(node)).SetRange(start, start)
+
+
+def one_route_per_engineer_day(core: RoutingCore, vehicles: list[Vehicle]) -> None:
+    """Hard: an engineer works at most one route a day, and the return half of a trip is
+    used only when its outbound half was (the engineer slept at that hotel)."""
+    routing, solver = core.routing, core.routing.solver()
+    per_day: dict[tuple[str, date], list[int]] = defaultdict(list)
+    for v, vehicle in enumerate(vehicles):
+        if vehicle.kind == "back":
+            # The return day is taken as soon as the outbound half is used.
+            per_day[(vehicle.engineer_id, vehicle.day)].append(vehicle.partner)
+            solver.Add(routing.ActiveVehicleVar(v) <= routing.ActiveVehicleVar(vehicle.partner))
+            routing.SetVehicleUsedWhenEmpty(True, v)
+        else:
+            per_day[(vehicle.engineer_id, vehicle.day)].append(v)
+    for members in per_day.values():
+        if len(members) > 1:
+            solver.Add(solver.Sum([routing.ActiveVehicleVar(v) for v in members]) <= 1)
+
+
+def overtime_and_workload(core: RoutingCore, vehicles: list[Vehicle], policy: Policy) -> None:
+    """Soft: every minute an engineer is out costs ``balance_per_minute`` (short, even
+    days), and on an overtime shift ``overtime_per_minute`` more."""
+    weights = policy.planner.weights
+    for v, vehicle in enumerate(vehicles):
+        coefficient = weights.balance_per_minute
+        if vehicle.shift.overtime:
+            coefficient += weights.overtime_per_minute
+        if coefficient:
+            core.time_dimension.SetSpanCostCoefficientForVehicle(int(coefficient), v)
+
+
+def earliest_arrival(ctx: Context, task: Task, vehicles: list[Vehicle]) -> int | None:
+    """The earliest minute any allowed engineer-day could put someone on site."""
+    best = None
+    for vehicle in vehicles:
+        if not can_serve(task, vehicle):
+            continue
+        arrival = max(
+            task.earliest, vehicle.shift.start + ctx.travel.leg(vehicle.start_point, task.point)[1]
+        )
+        best = arrival if best is None else min(best, arrival)
+    return best

@@ -1,0 +1,263 @@
+"""Multi-day trainings, booked as whole blocks of consecutive working days before routing.
+
+A training of N sessions needs the same engineer on N consecutive working days of the
+engineer's office calendar (POLICY.md 3, 4), each session a full day on site. Such a block
+leaves no room for other visits on those days, so the planner books it first, for the
+entitled trainings in deadline order, choosing among the nearest skilled engineers the
+earliest on-time, cheapest block; the routing search then plans everything else around the
+booked engineer-days.
+
+Out of town, the engineer sleeps at a hotel next to the customer whenever going home and
+coming back the next morning would not fit in the shifts; a travel day before the first
+session (or after the last) is added when the customer cannot be reached (or left) on the
+session day itself. A day's route never leaves the shift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from scheduling.model import Place, Route, Visit
+from scheduling.planner_model import Context, ShiftSpan, Task, spans_lunch
+from scheduling.travel import Point
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A booked training: its visits, the engineer-day routes it uses and its cost."""
+
+    request_ref: str
+    engineer_id: str
+    visits: tuple[Visit, ...]
+    routes: tuple[Route, ...]
+    days: tuple[date, ...]
+    late_minutes: int
+    km: float
+
+
+def session_start(task: Task, shift: ShiftSpan, arrival: int) -> int | None:
+    """The earliest start at or after `arrival` that respects the lunch rule and the
+    shift, or None when the session does not fit the day."""
+    start = max(arrival, task.earliest, shift.start)
+    if shift.lunch is not None:
+        l0, l1 = shift.lunch
+        if spans_lunch(task.service, shift):
+            if start > l0 or start + task.service < l1:
+                return None
+        elif start < l1 and start + task.service > l0:
+            start = l1
+    if start > task.latest or start + task.service > shift.end:
+        return None
+    return start
+
+
+def _place(point: Point, kind: str) -> Place:
+    return Place(kind, point.lat, point.lon, point.key)
+
+
+class _Builder:
+    def __init__(self, ctx: Context, tasks: list[Task], engineer_id: str) -> None:
+        self.ctx = ctx
+        self.tasks = sorted(tasks, key=lambda t: t.session)
+        self.eid = engineer_id
+        self.home = ctx.home(engineer_id)
+        first = self.tasks[0]
+        self.site = first.point
+        self.hotel = Point(f"hotel:{first.customer_id}", first.point.lat, first.point.lon)
+        self.out = ctx.travel.leg(self.home, self.site)
+        self.back = ctx.travel.leg(self.site, self.home)
+
+    def build(self, days: list[date], before: date | None, after: date | None) -> Block | None:
+        ctx, shifts = self.ctx, self.ctx.shifts[self.eid]
+        visits: list[Visit] = []
+        routes: list[Route] = []
+        used = list(days)
+        at_hotel = False
+        late = 0
+        km = 0.0
+        if before is not None:
+            shift = shifts[before]
+            if shift.start + self.out[1] > shift.end:
+                return None
+            routes.append(self._route(before, shift.start, self.home, self.hotel, (), self.out))
+            used.insert(0, before)
+            km += self.out[0]
+            at_hotel = True
+        for k, (task, day) in enumerate(zip(self.tasks, days, strict=True)):
+            shift = shifts[day]
+            leg = (0.0, 0) if at_hotel else self.out
+            start = session_start(task, shift, shift.start + leg[1])
+            if start is None:
+                return None
+            departure = start - leg[1]
+            end = start + task.service
+            last = k == len(self.tasks) - 1
+            go_home = end + self.back[1] <= shift.end
+            if go_home and not last:
+                nxt = shifts[days[k + 1]]
+                go_home = session_start(self.tasks[k + 1], nxt, nxt.start + self.out[1]) is not None
+            if last and not go_home and after is None:
+                return None
+            arrival = start if at_hotel else departure + leg[1]
+            if task.deadline_min is not None and arrival > task.deadline_min:
+                late += arrival - task.deadline_min
+            visit = Visit(
+                request_ref=task.request_ref,
+                engineer_id=self.eid,
+                day=day,
+                arrival=ctx.at(arrival),
+                start=ctx.at(start),
+                end=ctx.at(end),
+                travel_km=round(leg[0], 3),
+                travel_minutes=leg[1],
+                deadline=task.deadline,
+                late=task.deadline_min is not None and arrival > task.deadline_min,
+                session=task.session,
+                pinned=False,
+                lodging=not go_home,
+            )
+            visits.append(visit)
+            start_place = self.hotel if at_hotel else self.home
+            end_point = self.home if go_home else self.hotel
+            back = self.back if go_home else (0.0, 0)
+            route = Route(
+                engineer_id=self.eid,
+                day=day,
+                start_place=_place(start_place, "hotel" if at_hotel else "home"),
+                end_place=_place(end_point, "home" if go_home else "hotel"),
+                visit_keys=(visit.key,),
+                departure=ctx.at(departure),
+                return_at=ctx.at(end + back[1]),
+                return_km=round(back[0], 3),
+                return_minutes=back[1],
+            )
+            routes.append(route)
+            km += leg[0] + back[0]
+            at_hotel = not go_home
+        if at_hotel:
+            if after is None:
+                return None
+            shift = shifts[after]
+            if shift.start + self.back[1] > shift.end:
+                return None
+            routes.append(self._route(after, shift.start, self.hotel, self.home, (), self.back))
+            used.append(after)
+            km += self.back[0]
+        return Block(
+            self.tasks[0].request_ref, self.eid, tuple(visits), tuple(routes), tuple(used), late, km
+        )
+
+    def _route(self, day, departure, start: Point, end: Point, keys, leg) -> Route:
+        ctx = self.ctx
+        return Route(
+            engineer_id=self.eid,
+            day=day,
+            start_place=_place(start, "hotel" if start.key.startswith("hotel:") else "home"),
+            end_place=_place(end, "hotel" if end.key.startswith("hotel:") else "home"),
+            visit_keys=keys,
+            departure=ctx.at(departure),
+            return_at=ctx.at(departure + leg[1]),
+            return_km=round(leg[0], 3),
+            return_minutes=leg[1],
+        )
+
+
+def book_trainings(
+    ctx: Context, tasks: list[Task], busy: set[tuple[str, date]]
+) -> tuple[list[Block], dict[str, tuple[str, str]]]:
+    """Book every unpinned multi-session training; return the blocks and, for trainings
+    that found no block, (reason code, sentence). `busy` gains the booked engineer-days."""
+    by_ref: dict[str, list[Task]] = {}
+    for task in tasks:
+        if task.sessions > 1:
+            by_ref.setdefault(task.request_ref, []).append(task)
+    order = sorted(
+        by_ref.values(),
+        key=lambda ts: (
+            ts[0].expired,
+            ts[0].deadline_min if ts[0].deadline_min is not None else 10**9,
+            -ts[0].priority,
+            ts[0].request_ref,
+        ),
+    )
+    blocks: list[Block] = []
+    failed: dict[str, tuple[str, str]] = {}
+    limit = ctx.policy.planner.training_candidate_engineers
+    for group in order:
+        first = group[0]
+        ref = first.request_ref
+        if any(t.pinned is not None for t in group):
+            failed[ref] = (
+                "pinned_partial",
+                "some sessions are pinned: the remaining sessions are left to the dispatcher",
+            )
+            continue
+        if first.expired:
+            failed[ref] = (
+                "no_capacity",
+                "expired: a multi-day training books engineers' whole days, so it is only "
+                "planned for entitled customers; listed for sales follow-up",
+            )
+            continue
+        candidates = sorted(
+            first.engineers,
+            key=lambda e: (ctx.travel.leg(ctx.home(e), first.point)[0], e),
+        )[:limit]
+        best: tuple | None = None
+        for eid in candidates:
+            found = _best_for_engineer(ctx, group, eid, busy)
+            if found is not None:
+                score = (found.late_minutes > 0, found.days[0], found.late_minutes, found.km, eid)
+                if best is None or score < best[0]:
+                    best = (score, found)
+        if best is None:
+            failed[ref] = (
+                "no_capacity",
+                f"no skilled engineer has {first.sessions} consecutive free working days "
+                "reaching the customer inside its window in the horizon",
+            )
+            continue
+        block = best[1]
+        blocks.append(block)
+        busy.update((block.engineer_id, d) for d in block.days)
+    return blocks, failed
+
+
+def _best_for_engineer(
+    ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date]]
+) -> Block | None:
+    calendar = ctx.calendar_of(eid)
+    shifts = ctx.shifts[eid]
+    days = [d for d, s in shifts.items() if not s.overtime]
+    n = len(group)
+    builder = _Builder(ctx, group, eid)
+
+    def free(day: date | None) -> bool:
+        return (
+            day is not None
+            and day in shifts
+            and not shifts[day].overtime
+            and ((eid, day) not in busy)
+        )
+
+    for i, first_day in enumerate(days):
+        run = [first_day]
+        while len(run) < n:
+            nxt = calendar.next_working_day(run[-1])
+            run.append(nxt)
+        if not all(free(d) for d in run):
+            continue
+        before = days[i - 1] if i > 0 else None
+        if before is not None and calendar.next_working_day(before) != first_day:
+            before = None
+        after = calendar.next_working_day(run[-1])
+        for use_before in (False, True):
+            if use_before and not free(before):
+                continue
+            block = builder.build(
+                run, before if use_before else None, after if free(after) else None
+            )
+            if block is not None:
+                return block
+    return None
