@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from flows import cli_calendar, cli_data, cli_flows, cli_generate, cli_itineraries
+from flows import cli_calendar, cli_costs, cli_data, cli_flows, cli_generate, cli_itineraries
 
 app = typer.Typer(
     name="fieldplan",
@@ -42,7 +42,7 @@ def main(
         os.environ["FIELDPLAN_DATABASE_URL"] = database_url
 
 
-for module in (cli_data, cli_calendar, cli_generate, cli_itineraries, cli_flows):
+for module in (cli_data, cli_calendar, cli_generate, cli_itineraries, cli_flows, cli_costs):
     module.register(app)
 
 
