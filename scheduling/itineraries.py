@@ -13,7 +13,7 @@ customers of those visits.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -208,6 +208,7 @@ class ItineraryDiff:
     changes: dict[tuple[str, int], VisitChange]
     was: dict[tuple[str, int], str]  # for moved visits: where/when they were, in words
     cancelled: tuple[CancelledVisit, ...]
+    what: dict[tuple[str, int], str] = field(default_factory=dict)  # updated: what changed
 
     def change(self, key: tuple[str, int]) -> VisitChange:
         """The change of the visit `key` (unchanged when unknown)."""

@@ -185,6 +185,42 @@ def _when(spec: EventSpec) -> str:
     return f"{spec.start:%a %d %b %H:%M}, stop {spec.order}"
 
 
+_LABELS = {
+    "Customer": "customer",
+    "Address": "address",
+    "Contact": "contact",
+    "Arrive": "times",
+    "Version": "versions",
+    "Deadline": "deadline",
+    "EMERGENCY": "emergency",
+    "Travel before": "travel before",
+    "Lodging tonight": "lodging",
+}
+
+
+def _what_changed(old: EventSpec, new: EventSpec) -> str:
+    """In words, which parts of a visit's description differ, e.g. 'contact, travel before'.
+
+    Reads the lines `scheduling.ical.visit_description` writes: the first is the work, the
+    numbered and indented ones are the checklist, the others start with their label.
+    """
+    old_lines, new_lines = old.description.splitlines(), new.description.splitlines()
+    before, after = set(old_lines), set(new_lines)
+    labels: list[str] = []
+    for index, line in enumerate([*old_lines, *new_lines]):
+        if line in before and line in after:
+            continue
+        if index in (0, len(old_lines)) and not line.startswith(tuple(_LABELS)):
+            label = "work"
+        elif line[:1].isdigit() or line.startswith((" ", "Checklist")):
+            label = "checklist"
+        else:
+            label = next((v for k, v in _LABELS.items() if line.startswith(k)), "details")
+        if label not in labels:
+            labels.append(label)
+    return ", ".join(labels) or "details"
+
+
 def diff_itinerary(
     itinerary: EngineerItinerary, previous: Manifest | None, issued_at: datetime
 ) -> ItineraryDiff:
@@ -200,6 +236,7 @@ def diff_itinerary(
     specs = {s.uid: s for s in event_specs(itinerary) if s.kind == "visit"}
     changes: dict[tuple[str, int], VisitChange] = {}
     was: dict[tuple[str, int], str] = {}
+    what: dict[tuple[str, int], str] = {}
     for spec in specs.values():
         key = (spec.request_ref, spec.session)
         old = previous.events.get(spec.uid)
@@ -210,6 +247,7 @@ def diff_itinerary(
             was[key] = _when(old.spec)
         elif old.hash != spec.content_hash:
             changes[key] = VisitChange.UPDATED
+            what[key] = _what_changed(old.spec, spec)
         else:
             changes[key] = VisitChange.UNCHANGED
     cancelled = [
@@ -228,7 +266,9 @@ def diff_itinerary(
         and old.spec.end > issued_at
     ]
     cancelled.sort(key=lambda c: (c.start, c.request_ref, c.session))
-    return ItineraryDiff(first_issue=False, changes=changes, was=was, cancelled=tuple(cancelled))
+    return ItineraryDiff(
+        first_issue=False, changes=changes, was=was, cancelled=tuple(cancelled), what=what
+    )
 
 
 @dataclass(frozen=True, slots=True)

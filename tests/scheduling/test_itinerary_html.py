@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 
 import pytest
 
@@ -98,12 +99,20 @@ def test_changed_visits_are_marked(tmp_path, policy):
         rows.append(row)
     rows.append(("E2", "R0001", 1, rows[0][3], "16:00", "17:30", 20.0, 40))  # new for E2
     rows = [r for r in rows if not (r[0] == "E1" and r[1] == "R0001")]
-    issue_itineraries(make_plan(tuple(rows)), problem(), policy, tmp_path, issued_at=ISSUED_2)
+    # the Lakeside Resort changed its contact's phone: its visits are updated, not moved
+    changed = problem()
+    customers = tuple(
+        replace(c, contact_phone="+86 512 5555 9999") if c.customer_id == "C3" else c
+        for c in changed.customers
+    )
+    changed = replace(changed, customers=customers)
+    issue_itineraries(make_plan(tuple(rows)), changed, policy, tmp_path, issued_at=ISSUED_2)
     e1 = (tmp_path / "E1" / "itinerary.html").read_text(encoding="utf-8")
     e2 = (tmp_path / "E2" / "itinerary.html").read_text(encoding="utf-8")
     assert re.search(r'class="stop moved" id="stop-R0002-1"', e1)
     assert "was Thu 26 Nov 14:00, stop 2" in e1
-    assert re.search(r'class="stop unchanged" id="stop-R0003-1"', e1)
+    assert re.search(r'class="stop updated" id="stop-R0003-2"', e1)
+    assert "changed: contact" in e1
     assert "R0001" in e1 and 'class="cancelled-visit"' in e1  # moved to E2: cancelled here
     assert re.search(r'class="stop new" id="stop-R0001-1"', e2)
     assert re.search(r"cancelled-visit.*R0004", e2, flags=re.S)
