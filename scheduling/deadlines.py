@@ -21,6 +21,7 @@ time and by :func:`deadlines_for` on a whole DataFrame with numpy (same answers)
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -179,10 +180,7 @@ def deadlines_for(
     tz = calendar.tz
     if n_rows == 0:
         return pd.Series(pd.DatetimeIndex([], tz=tz), index=frame.index, name="deadline")
-    received = pd.to_datetime(frame["received_at"])
-    if received.isna().any():
-        raise ValueError("received_at: missing values")
-    received = received.dt.tz_localize(tz) if received.dt.tz is None else received.dt.tz_convert(tz)
+    received = _received(frame["received_at"], tz)
     local_ns = received.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
     day = local_ns // NS_PER_DAY
     sec = local_ns - day * NS_PER_DAY
@@ -282,3 +280,58 @@ def deadlines_for(
     last_day = from_epoch_day(int(result_ns.max() // NS_PER_DAY))
     series.attrs["warnings"] = calendar.warnings_for(first_day, last_day)
     return series
+
+
+def _received(column: pd.Series, tz) -> pd.Series:
+    """Receipt moments as a tz-aware Series in `tz`; naive values are read in `tz`."""
+    try:
+        received = pd.to_datetime(column)
+    except (ValueError, TypeError):
+        # Aware values in several offsets: parse each, refuse a mix with naive values.
+        values = [pd.Timestamp(v) for v in column]
+        naive = [i for i, v in enumerate(values) if v is not pd.NaT and v.tzinfo is None]
+        if naive and len(naive) < len(values):
+            raise ValueError(
+                f"received_at: row {column.index[naive[0]]!r} has no time zone while others "
+                "do; give every receipt a zone or none"
+            ) from None
+        received = pd.to_datetime(column, utc=True)
+    if received.isna().any():
+        first = received.index[received.isna()][0]
+        raise ValueError(f"received_at: row {first!r} has no value")
+    if received.dt.tz is None:
+        return received.dt.tz_localize(tz)
+    return received.dt.tz_convert(tz)
+
+
+def deadlines_by_office(
+    frame: pd.DataFrame,
+    calendars: Mapping[str, WorkingCalendar],
+    policy: Policy,
+    office_column: str = "office_id",
+) -> pd.Series:
+    """:func:`deadlines_for` with each row on its own office's calendar.
+
+    `frame[office_column]` names the office of each row; `calendars` maps office ids to
+    their calendars (see :func:`scheduling.calendars.calendar_for`). Deadlines come back in
+    the policy's time zone (offices may sit in different zones); `attrs["warnings"]` joins
+    every office's warnings. An office id without a calendar raises ValueError naming it.
+    """
+    tz = policy.general.tz
+    result = pd.Series(pd.NaT, index=frame.index, dtype=f"datetime64[ns, {tz.key}]")
+    result.name = "deadline"
+    warnings: list[str] = []
+    for office_id, rows in frame.groupby(office_column, sort=False):
+        calendar = calendars.get(office_id)
+        if calendar is None:
+            raise ValueError(
+                f"{office_column}: no calendar for office {office_id!r} "
+                f"(known: {sorted(calendars)})"
+            )
+        part = deadlines_for(rows, calendar, policy)
+        result.loc[rows.index] = part.dt.tz_convert(tz)
+        warnings += [w for w in part.attrs["warnings"] if w not in warnings]
+    if frame[office_column].isna().any():
+        raise ValueError(f"{office_column}: missing office for some rows")
+    result.attrs["warnings"] = warnings
+    return result

@@ -295,3 +295,18 @@ def test_adding_working_days_is_monotonic(d1, d2, n):
 def test_between_inverts_add(day, n):
     """working_days_between(d, add_working_days(d, n)) == n."""
     assert CN.working_days_between(day, CN.add_working_days(day, n)) == n
+
+
+MOMENTS = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2026, 10, 31)).map(
+    lambda d: d.replace(second=0, microsecond=0, tzinfo=SHANGHAI)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(MOMENTS, st.integers(0, 200), st.integers(0, 200))
+def test_working_clock_hours_compose(moment, a, b):
+    """a hours then b hours on the working clock equal a + b hours at once."""
+    once = CN.add_working_hours(moment, a + b)
+    twice = CN.add_working_hours(CN.add_working_hours(moment, a), b)
+    assert CN.last_working_moment(once) == CN.last_working_moment(twice)
+    assert once == twice or (once.time() == twice.time() == datetime.min.time())

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -248,3 +249,69 @@ def test_vectorized_path_lists_unpublished_years():
     assert any(str(year) in w for w in result.attrs["warnings"])
     published = deadlines_for(frame.assign(received_at=[at(2025, 3, 3, 10)]), CN, POLICY)
     assert published.attrs["warnings"] == []
+
+
+def test_each_office_uses_its_own_calendar():
+    """deadlines_by_office applies each office's calendar: a company day off moves a deadline."""
+    from scheduling.deadlines import deadlines_by_office
+
+    closed = WorkingCalendar("CN", extra_days_off=(date(2025, 12, 3),))
+    frame = pd.DataFrame(
+        {
+            "received_at": [at(2025, 12, 1, 10), at(2025, 12, 1, 10), at(2025, 12, 1, 10)],
+            "zone": ["suburban", "suburban", "suburban"],
+            "office_id": ["SH", "GZ", "HK"],
+        }
+    )
+    calendars = {"SH": CN, "GZ": closed, "HK": WorkingCalendar("HK", timezone="Asia/Hong_Kong")}
+    result = deadlines_by_office(frame, calendars, POLICY)
+    assert result[0] == at(2025, 12, 4, 18)
+    assert result[1] == at(2025, 12, 5, 18)  # 3 Dec is the office's day off
+    assert result[2] == at(2025, 12, 4, 18)  # same wall clock in Hong Kong (UTC+8)
+    with pytest.raises(ValueError, match="'XX'"):
+        deadlines_by_office(frame.assign(office_id="XX"), calendars, POLICY)
+
+
+CASES = pd.read_csv(
+    Path(__file__).resolve().parent.parent / "data" / "calendar" / "deadline_cases.csv",
+    dtype=str,
+    keep_default_na=False,
+)
+
+
+@pytest.mark.parametrize("case", CASES.to_dict("records"), ids=CASES["note"].tolist())
+def test_deadline_table_2024_2026(case):
+    """The reviewed deadline table (tests/data/calendar/deadline_cases.csv) still holds; its
+    make-up days and holidays follow the State Council notices for 2024, 2025 and 2026."""
+    result = deadline_for(
+        datetime.fromisoformat(case["received_at"]),
+        case["zone"] or None,
+        CN,
+        POLICY,
+        kind=case["kind"],
+        window_end=date.fromisoformat(case["window_end"]) if case["window_end"] else None,
+    )
+    assert result.deadline == datetime.fromisoformat(case["expected_deadline"])
+
+
+def test_deadline_table_vectorized():
+    """The vectorized path reproduces the whole reviewed deadline table."""
+    frame = CASES.assign(
+        received_at=[datetime.fromisoformat(v) for v in CASES["received_at"]],
+        window_end=pd.to_datetime(CASES["window_end"].replace("", None)),
+    )
+    result = deadlines_for(frame, CN, POLICY)
+    expected = [datetime.fromisoformat(v) for v in CASES["expected_deadline"]]
+    assert [d.to_pydatetime() for d in result] == expected
+
+
+def test_vectorized_path_refuses_mixed_naive_and_aware_receipts():
+    """A frame mixing receipts with and without a time zone is refused, naming the row."""
+    frame = pd.DataFrame(
+        {
+            "received_at": [at(2025, 9, 30, 10), datetime(2025, 9, 30, 10), "2025-09-30T02:00Z"],
+            "zone": ["city"] * 3,
+        }
+    )
+    with pytest.raises(ValueError, match="row 1 has no time zone"):
+        deadlines_for(frame, CN, POLICY)
