@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -260,3 +261,55 @@ def test_export_files_open_in_excel_compatible_readers(session, tmp_path):
     totals = dict(workbook["totals"].iter_rows(values_only=True))
     assert Decimal(str(totals["total"])) == result.totals["total"]
     assert workbook.properties.modified == T0.replace(tzinfo=None)
+
+
+# --- the sample data's real plan ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_export(tmp_path_factory):
+    """The sample data taken in, planned as the demo plans it, costed and exported (SQLite)."""
+    from scheduling.planner import plan
+    from scheduling.store.db import make_engine, session_scope, upgrade
+    from scheduling.store.intake_store import load_path
+    from scheduling.store.repository import load_problem
+    from scheduling.validate import validate_plan
+
+    root = tmp_path_factory.mktemp("sample")
+    engine = make_engine(f"sqlite:///{root / 'fieldplan.sqlite'}")
+    upgrade(engine)
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    load_path(engine, sample, POLICY, now=datetime.fromisoformat("2026-11-30T08:00:00+08:00"))
+    with session_scope(engine) as session:
+        problem = load_problem(session, date(2026, 11, 30), POLICY)
+    planned = plan(problem, POLICY, seed=0, time_limit=20)
+    assert validate_plan(planned, problem, POLICY) == []
+    days = [r.day for r in planned.routes]
+    start, end = min(days), max(days)
+    with session_scope(engine) as session:
+        record_plan_costs(session, 1, planned, problem, POLICY, now=T0)
+        result = export_period(session, start, end, None, root / "out", POLICY, now=T0)
+        check = reconcile(session, start, end)
+    yield planned, problem, result, check
+    engine.dispose()
+
+
+def test_the_sample_export_reconciles_with_the_sample_plan(sample_export):
+    """The sample's export total equals the sum of its planned trips' costs, to the cent."""
+    planned, problem, result, check = sample_export
+    trips = plan_trips(planned, problem, POLICY)
+    assert trips and result.line_count > 0
+    assert result.total == sum(t.total for t in trips) == check.trip_costs
+    assert check.balanced and check.pending_total == 0 and check.unallocated == 0
+
+
+def test_the_sample_export_reads_back_in_pandas_and_openpyxl(sample_export):
+    """The sample's CSV and XLSX open in Excel-compatible readers with the same total."""
+    _, _, result, _ = sample_export
+    frame = pd.read_csv(result.csv_path, encoding="utf-8-sig", dtype=str)
+    assert sum(Decimal(a) for a in frame["amount"]) == result.total
+    lines = pd.read_excel(result.xlsx_path, sheet_name="lines", dtype=str)
+    assert sum(Decimal(a) for a in lines["amount"]) == result.total
+    assert list(lines["line_id"]) == list(frame["line_id"])
+    workbook = openpyxl.load_workbook(result.xlsx_path, read_only=True)
+    assert workbook.sheetnames == ["lines", "per customer", "totals"]
