@@ -1,0 +1,254 @@
+"""The planner on small hand-made problems whose right answer is known; every plan is
+re-checked by the independent validator."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from scheduling.model import Kind, OvertimeShift, RequestStatus, Urgency, Visit, Zone
+from scheduling.planner import plan
+from scheduling.policy import load_policy
+from scheduling.validate import assert_valid
+from tests.scheduling.plan_cases import (
+    MONDAY,
+    assessment,
+    at,
+    basic_problem,
+    engineer,
+    problem,
+    request,
+)
+
+POLICY = load_policy()
+
+
+def short_horizon(days: int):
+    """The default policy with a horizon of `days` working days."""
+    planner = POLICY.planner.model_copy(update={"horizon_working_days": days})
+    return POLICY.model_copy(update={"planner": planner})
+
+
+def solve(prob, policy=POLICY, seed: int = 0):
+    """Plan with a small, machine-independent budget and run the validator."""
+    result = plan(prob, policy, seed=seed, time_limit=5, solution_limit=200)
+    assert_valid(result, prob, policy)
+    return result
+
+
+def by_ref(result) -> dict[str, Visit]:
+    return {v.request_ref: v for v in result.visits}
+
+
+def test_everything_fits_on_the_first_day():
+    """Three nearby requests with two engineers are all planned on time on day one."""
+    result = solve(basic_problem())
+    assert not result.unassigned
+    assert {v.day for v in result.visits} == {MONDAY}
+    assert not any(v.late for v in result.visits)
+    assert result.kpis["on_time_share"] == 1.0
+
+
+def test_request_only_one_engineer_can_do_goes_to_that_engineer():
+    """A request needing a skill only E2 holds is planned for E2."""
+    result = solve(basic_problem())
+    assert by_ref(result)["R2"].engineer_id == "E2"
+
+
+def test_deadline_met_only_by_an_overnight_stay():
+    """Nanjing (5.5 h away) due Monday 18:00: the engineer works there Monday afternoon,
+    sleeps at a hotel and drives home Tuesday."""
+    reqs = [request("R1", "C4", hours="3")]
+    prob = problem(
+        reqs,
+        [assessment("R1", at(MONDAY, 18), zone=Zone.OUT_OF_TOWN)],
+        [engineer("E1", {"pms"})],
+    )
+    result = solve(prob)
+    visit = by_ref(result)["R1"]
+    assert visit.day == MONDAY and not visit.late and visit.lodging
+    tuesday = MONDAY + timedelta(days=1)
+    routes = {r.day: r for r in result.routes}
+    assert routes[MONDAY].end_place.kind == "hotel"
+    assert routes[tuesday].start_place == routes[MONDAY].end_place
+    assert routes[tuesday].end_place.kind == "home"
+    assert result.kpis["lodging_nights"] == 1
+
+
+def test_training_over_a_weekend_continues_on_the_next_working_day():
+    """A two-session training with a window Friday-Monday runs Friday and Monday, same
+    engineer."""
+    thursday = MONDAY + timedelta(days=3)
+    friday, next_monday = thursday + timedelta(days=1), thursday + timedelta(days=4)
+    reqs = [
+        request(
+            "T1",
+            "C1",
+            hours="7",
+            kind=Kind.TRAINING,
+            sessions=2,
+            skills={"training"},
+            window=(friday, next_monday),
+        )
+    ]
+    prob = problem(
+        reqs,
+        [assessment("T1", at(next_monday, 18))],
+        [engineer("E1", {"training"}), engineer("E2", {"pms"})],
+        start=thursday,
+    )
+    result = solve(prob)
+    sessions = sorted(result.visits, key=lambda v: v.session)
+    assert [(v.session, v.day) for v in sessions] == [(1, friday), (2, next_monday)]
+    assert {v.engineer_id for v in sessions} == {"E1"}
+
+
+def test_make_up_saturday_is_used():
+    """Saturday 2026-02-14 is an official make-up working day in CN: a request whose
+    customer accepts only that date is planned on it."""
+    saturday = date(2026, 2, 14)
+    reqs = [request("R1", "C1", received=at(date(2026, 2, 12), 10), window=(saturday, saturday))]
+    prob = problem(
+        reqs,
+        [assessment("R1", at(saturday, 18))],
+        [engineer("E1", {"pms"})],
+        start=date(2026, 2, 13),
+    )
+    result = solve(prob)
+    assert by_ref(result)["R1"].day == saturday
+
+
+def test_pinned_visits_stay_where_they_are():
+    """A pinned visit keeps engineer, day and times while the rest is planned around it."""
+    base = basic_problem()
+    tuesday = MONDAY + timedelta(days=1)
+    pin = Visit(
+        request_ref="R1",
+        engineer_id="E2",
+        day=tuesday,
+        arrival=at(tuesday, 14),
+        start=at(tuesday, 14),
+        end=at(tuesday, 16),
+        travel_km=0.0,
+        travel_minutes=0,
+        deadline=at(MONDAY + timedelta(days=2), 18),
+        late=False,
+        pinned=True,
+    )
+    prob = problem(base.requests, base.assessments, base.engineers, pinned=(pin,))
+    result = solve(prob)
+    visit = by_ref(result)["R1"]
+    assert (visit.engineer_id, visit.day, visit.start, visit.end) == (
+        "E2",
+        tuesday,
+        pin.start,
+        pin.end,
+    )
+    assert visit.pinned
+
+
+def test_expired_request_is_planned_only_after_entitled_ones():
+    """With room for one 4-hour visit, the entitled request is planned and the expired one
+    is listed as unassigned for lack of capacity."""
+    reqs = [request("OLD", "C1", hours="4"), request("NEW", "C2", hours="4")]
+    prob = problem(
+        reqs,
+        [
+            assessment("OLD", None, status=RequestStatus.EXPIRED, priority=0),
+            assessment("NEW", at(MONDAY, 18), priority=1),
+        ],
+        [engineer("E1", {"pms"})],
+    )
+    result = solve(prob, short_horizon(1))
+    assert set(by_ref(result)) == {"NEW"}
+    assert [(u.request_ref, u.reason_code) for u in result.unassigned] == [("OLD", "no_capacity")]
+
+
+def test_same_seed_gives_the_same_plan():
+    """Planning twice with the same seed and solution limit gives the same visits."""
+    first = solve(basic_problem(), seed=7)
+    second = solve(basic_problem(), seed=7)
+    assert first.visits == second.visits and first.routes == second.routes
+
+
+def test_unassigned_when_no_engineer_has_the_skills():
+    """A request needing a skill nobody holds is unassigned: no_skilled_engineer."""
+    reqs = [request("R1", "C1", skills={"welding"})]
+    prob = problem(reqs, [assessment("R1", at(MONDAY, 18))], [engineer("E1", {"pms"})])
+    result = solve(prob)
+    assert [(u.request_ref, u.reason_code) for u in result.unassigned] == [
+        ("R1", "no_skilled_engineer")
+    ]
+
+
+def test_unassigned_when_the_deadline_is_before_the_earliest_arrival():
+    """A low-priority suburban request due 09:05 on the only day, crowded out by a
+    full-day top-priority one, is unassigned: deadline_unreachable."""
+    reqs = [request("BIG", "C1", hours="7"), request("LOW", "C3", hours="3")]
+    prob = problem(
+        reqs,
+        [
+            assessment("BIG", at(MONDAY, 18), priority=24),
+            assessment("LOW", at(MONDAY, 9, 5), priority=1, zone=Zone.SUBURBAN),
+        ],
+        [engineer("E1", {"pms"})],
+    )
+    result = solve(prob, short_horizon(1))
+    assert set(by_ref(result)) == {"BIG"}
+    assert [(u.request_ref, u.reason_code) for u in result.unassigned] == [
+        ("LOW", "deadline_unreachable")
+    ]
+
+
+def test_unassigned_when_the_horizon_has_no_capacity():
+    """Two 4-hour visits (afternoon only) and one engineer-day: the lower priority one
+    gets no_capacity."""
+    reqs = [request("A", "C1", hours="4"), request("B", "C2", hours="4")]
+    prob = problem(
+        reqs,
+        [assessment("A", at(MONDAY, 18), priority=8), assessment("B", at(MONDAY, 18), priority=2)],
+        [engineer("E1", {"pms"})],
+    )
+    result = solve(prob, short_horizon(1))
+    assert set(by_ref(result)) == {"A"}
+    assert [(u.request_ref, u.reason_code) for u in result.unassigned] == [("B", "no_capacity")]
+
+
+def test_unassigned_when_the_customer_window_lies_outside_the_horizon():
+    """A customer accepting only dates after the horizon: outside_window."""
+    later = MONDAY + timedelta(days=40)
+    reqs = [request("R1", "C1", window=(later, later + timedelta(days=2)))]
+    prob = problem(reqs, [assessment("R1", at(later, 18))], [engineer("E1", {"pms"})])
+    result = solve(prob)
+    assert [(u.request_ref, u.reason_code) for u in result.unassigned] == [("R1", "outside_window")]
+
+
+def test_overtime_shift_serves_emergencies_only():
+    """On a Saturday overtime shift the emergency is planned; a normal request asking for
+    the same Saturday is not."""
+    saturday = MONDAY + timedelta(days=5)
+    reqs = [
+        request("EMG", "C1", window=(saturday, saturday), emergency=True, urgency=Urgency.P1),
+        request("STD", "C2", window=(saturday, saturday)),
+    ]
+    prob = problem(
+        reqs,
+        [assessment("EMG", at(saturday, 18)), assessment("STD", at(saturday, 18))],
+        [engineer("E1", {"pms"})],
+        overtime=(OvertimeShift("E1", saturday),),
+    )
+    result = solve(prob)
+    assert by_ref(result)["EMG"].day == saturday
+    assert "STD" not in by_ref(result)
+    assert [u.request_ref for u in result.unassigned] == ["STD"]
+
+
+@pytest.mark.parametrize("status", [RequestStatus.HELD, RequestStatus.REFUSED])
+def test_requests_intake_did_not_accept_are_listed_not_planned(status):
+    """Held or refused requests are never planned; they are listed with their status."""
+    reqs = [request("R1", "C1")]
+    prob = problem(reqs, [assessment("R1", None, status=status)], [engineer("E1", {"pms"})])
+    result = solve(prob)
+    assert not result.visits
+    assert [(u.request_ref, u.reason_code) for u in result.unassigned] == [("R1", str(status))]
