@@ -38,6 +38,20 @@ class UpsertCounts:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
 
+def preload(session: Session, kind: str) -> list[object]:
+    """Load every row of `kind` (offices, engineers, customers) with its details into the
+    session, so that the upserts of a whole file find them without a query each.
+
+    Keep the returned list while working: the session only holds rows weakly.
+    """
+    query = {
+        "offices": _office_query,
+        "engineers": _engineer_query,
+        "customers": _customer_query,
+    }[kind]()
+    return list(session.scalars(query))
+
+
 # --- offices -----------------------------------------------------------------------------
 
 
@@ -56,8 +70,11 @@ def _office(row: OfficeRow) -> Office:
     )
 
 
+_OFFICE_LOAD = (selectinload(OfficeRow.overrides),)
+
+
 def _office_query():
-    return select(OfficeRow).options(selectinload(OfficeRow.overrides))
+    return select(OfficeRow).options(*_OFFICE_LOAD)
 
 
 def upsert_office(session: Session, office: Office) -> str:
@@ -66,7 +83,7 @@ def upsert_office(session: Session, office: Office) -> str:
     Calendar exceptions on `office` are added, never removed: they come from their own file
     (see :func:`upsert_calendar_day`), and an offices file without them must not erase them.
     """
-    row = session.scalars(_office_query().where(OfficeRow.office_id == office.office_id)).first()
+    row = session.get(OfficeRow, office.office_id, options=_OFFICE_LOAD)
     outcome = "updated"
     if row is None:
         row = OfficeRow(office_id=office.office_id)
@@ -145,7 +162,7 @@ def list_calendar_days(session: Session, office_id: str | None = None) -> list[C
 
 def get_office(session: Session, office_id: str) -> Office | None:
     """The office with this id, with its calendar exceptions, or None."""
-    row = session.scalars(_office_query().where(OfficeRow.office_id == office_id)).first()
+    row = session.get(OfficeRow, office_id, options=_OFFICE_LOAD)
     return None if row is None else _office(row)
 
 
@@ -170,8 +187,11 @@ def _engineer(row: EngineerRow) -> Engineer:
     )
 
 
+_ENGINEER_LOAD = (selectinload(EngineerRow.skills),)
+
+
 def _engineer_query():
-    return select(EngineerRow).options(selectinload(EngineerRow.skills))
+    return select(EngineerRow).options(*_ENGINEER_LOAD)
 
 
 def upsert_engineer(session: Session, engineer: Engineer) -> str:
@@ -179,9 +199,7 @@ def upsert_engineer(session: Session, engineer: Engineer) -> str:
 
     The office must exist (the database refuses an unknown `office_id`).
     """
-    row = session.scalars(
-        _engineer_query().where(EngineerRow.engineer_id == engineer.engineer_id)
-    ).first()
+    row = session.get(EngineerRow, engineer.engineer_id, options=_ENGINEER_LOAD)
     outcome = "updated"
     if row is None:
         row = EngineerRow(engineer_id=engineer.engineer_id)
@@ -211,7 +229,7 @@ def upsert_engineers(session: Session, engineers: Iterable[Engineer]) -> UpsertC
 
 def get_engineer(session: Session, engineer_id: str) -> Engineer | None:
     """The engineer with this id, or None."""
-    row = session.scalars(_engineer_query().where(EngineerRow.engineer_id == engineer_id)).first()
+    row = session.get(EngineerRow, engineer_id, options=_ENGINEER_LOAD)
     return None if row is None else _engineer(row)
 
 
@@ -246,10 +264,14 @@ def _customer(row: CustomerRow) -> Customer:
     )
 
 
+_CUSTOMER_LOAD = (
+    selectinload(CustomerRow.paid_periods),
+    selectinload(CustomerRow.custom_modules),
+)
+
+
 def _customer_query():
-    return select(CustomerRow).options(
-        selectinload(CustomerRow.paid_periods), selectinload(CustomerRow.custom_modules)
-    )
+    return select(CustomerRow).options(*_CUSTOMER_LOAD)
 
 
 def _normalized(customer: Customer) -> Customer:
@@ -263,9 +285,7 @@ def upsert_customer(session: Session, customer: Customer) -> str:
     Returns "created", "updated" or "unchanged". Paid periods are kept in date order.
     """
     customer = _normalized(customer)
-    row = session.scalars(
-        _customer_query().where(CustomerRow.customer_id == customer.customer_id)
-    ).first()
+    row = session.get(CustomerRow, customer.customer_id, options=_CUSTOMER_LOAD)
     outcome = "updated"
     if row is None:
         row = CustomerRow(customer_id=customer.customer_id)
@@ -317,7 +337,7 @@ def upsert_customers(session: Session, customers: Iterable[Customer]) -> UpsertC
 
 def get_customer(session: Session, customer_id: str) -> Customer | None:
     """The customer with this id, with paid periods and custom modules, or None."""
-    row = session.scalars(_customer_query().where(CustomerRow.customer_id == customer_id)).first()
+    row = session.get(CustomerRow, customer_id, options=_CUSTOMER_LOAD)
     return None if row is None else _customer(row)
 
 

@@ -110,6 +110,30 @@ def is_planned(session: Session, request_ref: str) -> bool:
     return bool(session.scalar(query))
 
 
+def planned_refs(session: Session) -> set[str]:
+    """References of the requests the active plan has a visit for."""
+    query = (
+        select(VisitRow.request_ref)
+        .join(PlanRow, PlanRow.plan_id == VisitRow.plan_id)
+        .where(PlanRow.status == "active")
+    )
+    return set(session.scalars(query))
+
+
+def preload_requests(session: Session, refs: Iterable[str]) -> list[RequestRow]:
+    """Load the stored requests among `refs` into the session in a few queries, so that
+    :func:`store_request` and :func:`get_request` find them without one query each.
+
+    Keep the returned list while working: the session only holds rows weakly.
+    """
+    wanted = sorted(set(refs))
+    rows: list[RequestRow] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows.extend(session.scalars(select(RequestRow).where(RequestRow.request_ref.in_(chunk))))
+    return rows
+
+
 def store_request(
     session: Session,
     request: ServiceRequest,
