@@ -356,7 +356,7 @@ def _service_received(rng: random.Random, now: datetime) -> datetime:
 
 
 def _planned_received(rng: random.Random, now: datetime) -> datetime:
-    """Trainings and health checks were asked for over the two previous weeks."""
+    """Trainings were asked for over the two previous weeks."""
     return _at(rng.choice(_weekdays_before(now.date(), 10)), rng, now)
 
 
@@ -441,6 +441,8 @@ def _request(
         elif scenario in ("minor", "major", "custom"):
             subtype = "upgrade"
         received = _service_received(rng, now)
+        if scenario == "emergency":  # the weekend emergency line rang last night (POLICY.md 4)
+            received = (now - timedelta(hours=rng.uniform(10, 20))).replace(second=0, microsecond=0)
         duration = rng.choice(("1", "1.5", "2", "2", "2.5", "3", "4"))
         if subtype == "upgrade":
             target, module = _upgrade_target(rng, customer, scenario)
@@ -465,15 +467,16 @@ def _request(
         fields.update(sessions=sessions, window_start=start, window_end=end, required_skills=skills)
         urgency = rng.choice((Urgency.P3, Urgency.P4))
     else:
+        # A health check runs on the zone's response clock like any on-site visit (only a
+        # training is governed by its window, issue 3), so it was logged in the last few
+        # working days; half of the customers name the days they accept, from today on.
         subtype = "health_check"
-        received = _planned_received(rng, now)
-        start, end = _window(rng, today, (1, 6), rng.randint(4, 9))
+        received = _service_received(rng, now)
         duration = rng.choice(("2", "3", "4"))
-        fields.update(
-            window_start=start,
-            window_end=end,
-            required_skills={rng.choice(("database", "pms"))},
-        )
+        fields["required_skills"] = {rng.choice(("database", "pms"))}
+        if rng.random() < 0.5:
+            start, end = _window(rng, today, (0, 0), rng.randint(4, 9))
+            fields.update(window_start=start, window_end=end)
         urgency = rng.choice((Urgency.P3, Urgency.P4))
     fields["required_skills"] = frozenset(fields.get("required_skills", ()))
     return ServiceRequest(
@@ -500,9 +503,10 @@ def generate_dataset(
 ) -> Dataset:
     """A realistic, valid data set; the same arguments always give the same data.
 
-    `now` (aware) is the dispatcher's moment: on-site requests were received over the last
-    few working days before it, trainings and health checks over the two weeks before it with
-    customer windows in the two weeks after. `customers` defaults to 5/4 of `requests`
+    `now` (aware) is the dispatcher's moment: service requests and health checks were
+    received over the last few working days before it (half the health checks with a date
+    window from `now` on), trainings over the two weeks before it with windows in the two
+    weeks after. `customers` defaults to 5/4 of `requests`
     (at least 5). With 10 or more requests the backlog surely holds an emergency P1, a
     3-session training, a minor upgrade, a major upgrade without agreement and a
     custom-module upgrade (when a customer has custom modules). Every request is valid by
@@ -524,7 +528,7 @@ def generate_dataset(
         scenarios[:5] = ["emergency", "training3", "minor", "major", "custom"]
     request_list = []
     for index, scenario in enumerate(scenarios):
-        customer = _customer_for(rng, customer_list, scenario)
+        customer = _customer_for(rng, customer_list, scenario, now.date())
         request_list.append(_request(rng, index + 1, customer, now, scenario))
     # Shuffle so that the scenarios are not all at the top of the file.
     rng.shuffle(request_list)
@@ -536,15 +540,24 @@ def generate_dataset(
     )
 
 
-def _customer_for(rng: random.Random, customers: list[Customer], scenario: str | None) -> Customer:
-    eligible = [c for c in customers if c.licensed]
+def _entitled(customer: Customer, today: date) -> bool:
+    """Licensed and inside validity today (a rough POLICY.md 1: free year, then paid)."""
+    free = today < _years_after(customer.purchase_date, 1)
+    return customer.licensed and (free or any(p.covers(today) for p in customer.paid_periods))
+
+
+def _customer_for(
+    rng: random.Random, customers: list[Customer], scenario: str | None, today: date
+) -> Customer:
+    if scenario is None:
+        return rng.choice(customers)
+    # A scenario shows one rule at work, so its customer is otherwise entitled.
+    eligible = [c for c in customers if _entitled(c, today)]
     if scenario == "custom":
         eligible = [c for c in eligible if c.custom_modules] or eligible
     elif scenario == "major":
         eligible = [c for c in eligible if not c.upgrade_agreement] or eligible
-    if scenario is not None and eligible:
-        return rng.choice(eligible)
-    return rng.choice(customers)
+    return rng.choice(eligible or customers)
 
 
 def write_dataset(dataset: Dataset, out_dir: Path, fmt: str = "csv") -> dict[str, Path]:

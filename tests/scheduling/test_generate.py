@@ -141,13 +141,13 @@ def test_every_office_covers_every_required_skill():
 
 
 def test_times_are_aware_and_before_now_windows_after():
-    """Requests were received before `now`; customer windows start after it, ordered."""
+    """Requests were received before `now`; customer windows start from its day on, ordered."""
     data = generate_dataset(200, 10, seed=8, now=NOW)
     for request in data.requests:
         assert request.received_at.tzinfo is not None
         assert request.received_at <= NOW
         if request.window_start is not None:
-            assert NOW.date() < request.window_start <= request.window_end
+            assert NOW.date() <= request.window_start <= request.window_end
             assert request.window_start.weekday() < 5
         if request.kind is Kind.TRAINING:
             assert request.duration_hours == 7
