@@ -249,20 +249,30 @@ def _actuals_of(session: Session, trip_id: str) -> dict[str, Decimal]:
 
 
 def _apply(
-    session: Session, row: TripRow, trip: Trip, now: datetime
+    session: Session,
+    row: TripRow,
+    trip: Trip,
+    now: datetime,
+    existing: list[CostLineRow] | None = None,
+    actuals: dict[str, Decimal] | None = None,
 ) -> tuple[TripLines, int, int, int]:
-    """Re-split `trip` with its actuals into the ledger; (lines, new, changed, voided)."""
-    lines = trip_lines(trip, row.method, _actuals_of(session, trip.trip_id))
+    """Re-split `trip` with its actuals into the ledger; (lines, new, changed, voided).
+
+    `existing` (the trip's line rows) and `actuals` may be passed preloaded; else queried.
+    """
+    if actuals is None:
+        actuals = _actuals_of(session, trip.trip_id)
+    if existing is None:
+        query = select(CostLineRow).where(CostLineRow.trip_id == trip.trip_id)
+        existing = list(session.scalars(query))
+    lines = trip_lines(trip, row.method, actuals)
     row.estimate_total = trip.total
     row.billed_total = lines.billed_total
     row.unallocated = lines.unallocated
     row.capped = lines.capped
     row.updated_at = now
     names = row.detail.get("customer_names", {})
-    existing = {
-        line.line_id: line
-        for line in session.scalars(select(CostLineRow).where(CostLineRow.trip_id == trip.trip_id))
-    }
+    by_id = {line.line_id: line for line in existing}
     new = changed = voided = 0
     for line in lines.lines:
         values = {
@@ -283,7 +293,7 @@ def _apply(
             "share": line.share,
             "status": "current",
         }
-        current = existing.pop(line.line_key, None)
+        current = by_id.pop(line.line_key, None)
         if current is None:
             session.add(
                 CostLineRow(
@@ -302,7 +312,7 @@ def _apply(
             current.version += 1
             current.updated_at = now
             changed += 1
-    for gone in existing.values():
+    for gone in by_id.values():
         voided += _void(gone, now)
     return lines, new, changed, voided
 
@@ -316,6 +326,14 @@ def _void(line: CostLineRow, now: datetime) -> int:
     line.version += 1
     line.updated_at = now
     return 1
+
+
+def _in_chunks(session: Session, model, column, values: list[str], size: int = 500) -> list:
+    """Rows of `model` whose `column` is in `values`, queried in chunks (bind-parameter caps)."""
+    found = []
+    for start in range(0, len(values), size):
+        found.extend(session.scalars(select(model).where(column.in_(values[start : start + size]))))
+    return found
 
 
 def record_plan_costs(
@@ -343,10 +361,23 @@ def record_plan_costs(
     billed = unallocated = ZERO
     capped: list[str] = []
     seen = set()
+    # Load what the ledger holds for these trips in a few queries, not three per trip.
+    ids = [t.trip_id for t in trips]
+    rows = {r.trip_id: r for r in _in_chunks(session, TripRow, TripRow.trip_id, ids)}
+    lines_of: dict[str, list[CostLineRow]] = defaultdict(list)
+    for line in _in_chunks(session, CostLineRow, CostLineRow.trip_id, ids):
+        lines_of[line.trip_id].append(line)
+    actuals_of: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    recorded = sorted(
+        _in_chunks(session, ActualExpenseRow, ActualExpenseRow.trip_id, ids),
+        key=lambda a: (a.recorded_at, a.id),
+    )
+    for actual in recorded:  # the latest record of an item wins
+        actuals_of[actual.trip_id][actual.item] = actual.amount
     for trip in trips:
         seen.add(trip.trip_id)
         detail = _trip_detail(trip, customer_names, engineer_names.get(trip.engineer_id, ""))
-        row = session.get(TripRow, trip.trip_id)
+        row = rows.get(trip.trip_id)
         if row is None:
             row = TripRow(
                 trip_id=trip.trip_id,
@@ -359,14 +390,24 @@ def record_plan_costs(
                 updated_at=moment,
             )
             session.add(row)
+            rows[trip.trip_id] = row
         row.plan_id = str(plan_id)
         row.start_kind, row.end_kind = trip.start_kind, trip.end_kind
         row.method = policy.costs.allocation
         row.currency = trip.currency
         row.status = "planned"
         row.detail = detail
-        session.flush()
-        lines, n, c, v = _apply(session, row, trip, moment)
+    # Trips first: the lines' foreign key needs them (no ORM relationship orders the inserts).
+    session.flush()
+    for trip in trips:
+        lines, n, c, v = _apply(
+            session,
+            rows[trip.trip_id],
+            trip,
+            moment,
+            lines_of[trip.trip_id],
+            actuals_of[trip.trip_id],
+        )
         new, changed, voided = new + n, changed + c, voided + v
         billed += lines.billed_total - lines.unallocated
         unallocated += lines.unallocated
