@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -545,7 +546,9 @@ def import_actuals(
 
 
 def _batch_id(start: date, end: date, customer: str, sequence: int) -> str:
-    return f"CE-{start:%Y%m%d}-{end:%Y%m%d}-{customer or 'ALL'}-{sequence:03d}"
+    # The id names the files: keep a customer id's odd characters out of file names.
+    who = re.sub(r"[^A-Za-z0-9_.-]", "_", customer) if customer else "ALL"
+    return f"CE-{start:%Y%m%d}-{end:%Y%m%d}-{who}-{sequence:03d}"
 
 
 def _period_lines(

@@ -187,3 +187,18 @@ def test_an_actual_spreads_over_estimated_items_of_its_kind():
     assert {i.key for i in items} == {"distance:city", "distance:suburban"}
     with pytest.raises(CostError, match="unknown cost item"):
         billed_items(trip, {"parking": Decimal("5.00")})
+
+
+def test_an_actual_for_an_item_the_plan_did_not_price_becomes_its_own_line():
+    """An actual taxi fare on a city trip is billed as a fare line whose estimate is 0."""
+    plan, problem = build(route("E1", NOV, ["C001"]))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    lines = trip_lines(trip, actuals={"fare": Decimal("35.00")})
+    (fare,) = [line for line in lines.lines if line.item == "fare"]
+    assert (fare.tag, fare.amount, fare.estimate, fare.basis) == (
+        "actual",
+        Decimal("35.00"),
+        Decimal("0.00"),
+        "actual",
+    )
+    assert lines.billed_total == trip.total + Decimal("35.00")
