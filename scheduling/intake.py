@@ -254,7 +254,7 @@ def _parse_row(
                     column.name,
                     None,
                     "column missing from the file",
-                    "missing_column",
+                    code="missing_column",
                 )
             )
             continue
@@ -292,30 +292,14 @@ def parse_rows(
         if not name:
             continue
         if name in columns:
-            file_errors.append(
-                RowError(
-                    file,
-                    1,
-                    name,
-                    None,
-                    "column appears twice in the header; the first one is read",
-                    "duplicate_column",
-                )
-            )
+            reason = "column appears twice in the header; the first one is read"
+            file_errors.append(RowError(file, 1, name, None, reason, code="duplicate_column"))
             continue
         columns[name] = index
     missing = [name for name in spec.required if name not in columns]
     if missing:
-        file_errors.append(
-            RowError(
-                file,
-                None,
-                None,
-                None,
-                f"required column(s) missing: {', '.join(missing)}",
-                "missing_column",
-            )
-        )
+        reason = f"required column(s) missing: {', '.join(missing)}"
+        file_errors.append(RowError(file, None, None, None, reason, code="missing_column"))
     rows: list[ParsedRow] = []
     seen: dict[str, int] = {}
     for number, cells in body:
@@ -326,30 +310,19 @@ def parse_rows(
         }
         record, errors = _parse_row(spec, file, number, raw, missing)
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-            errors.append(
-                RowError(
-                    file,
-                    number,
-                    None,
-                    None,
-                    f"the row has {len(cells)} cells but the header only {len(header)} "
-                    "(a stray comma or quote?)",
-                )
+            reason = (
+                f"the row has {len(cells)} cells but the header only {len(header)} "
+                "(a stray comma or quote?)"
             )
+            errors.append(RowError(file, number, None, None, reason))
             record = None
         key = _key_of(spec, raw)
         if key is not None:
             if key in seen:
                 column = spec.key or "date"
+                reason = f"duplicate of row {seen[key]}; only the first is read"
                 errors.append(
-                    RowError(
-                        file,
-                        number,
-                        column,
-                        raw.get(column),
-                        f"duplicate of row {seen[key]}; only the first is read",
-                        "duplicate_ref",
-                    )
+                    RowError(file, number, column, raw.get(column), reason, code="duplicate_ref")
                 )
                 record = None
             else:
@@ -367,56 +340,33 @@ def parse_file(path: Path, kind: str | None = None) -> ParsedFile:
     received row can still be stored as refused.
     """
     path = Path(path)
-    file = path.name
-    if kind is None:
-        kind = kind_of(path)
+    if kind is not None and kind not in CONTRACT:
+        raise ValueError(f"unknown file kind {kind!r}; expected one of {', '.join(CONTRACT)}")
+    kind = kind or kind_of(path)
+    try:
         if kind is None:
             names = ", ".join(f"{k}.csv" for k in LOAD_ORDER)
-            return ParsedFile(
-                path,
-                path.stem,
-                (),
-                (
-                    RowError(
-                        file,
-                        None,
-                        None,
-                        None,
-                        f"cannot tell what the file holds from its name; expected one of "
-                        f"{names} (or .xlsx)",
-                        "unknown_file",
-                    ),
-                ),
+            raise _FileProblem(
+                f"cannot tell what the file holds from its name; expected one of {names} "
+                "(or .xlsx)",
+                "unknown_file",
             )
-    elif kind not in CONTRACT:
-        raise ValueError(f"unknown file kind {kind!r}; expected one of {', '.join(CONTRACT)}")
-    spec = CONTRACT[kind]
-    try:
         if not path.is_file():
             raise _FileProblem("file not found", "not_found")
-        if path.suffix.lower() == ".xlsx":
-            table = _read_xlsx(path, kind)
-        elif path.suffix.lower() == ".csv":
-            table = _read_csv(path)
-        else:
+        suffix = path.suffix.lower()
+        if suffix not in SUFFIXES:
             raise _FileProblem("expected a .csv or .xlsx file", "unknown_file")
+        try:
+            table = _read_xlsx(path, kind) if suffix == ".xlsx" else _read_csv(path)
+        except OSError as exc:
+            raise _FileProblem(f"cannot read: {exc}") from None
+        if not table:
+            raise _FileProblem("the file is empty", "missing_column")
     except _FileProblem as problem:
-        return ParsedFile(
-            path, kind, (), (RowError(file, None, None, None, problem.reason, problem.code),)
-        )
-    except OSError as exc:
-        return ParsedFile(
-            path, kind, (), (RowError(file, None, None, None, f"cannot read: {exc}", "unreadable"),)
-        )
-    if not table:
-        return ParsedFile(
-            path,
-            kind,
-            (),
-            (RowError(file, None, None, None, "the file is empty", "missing_column"),),
-        )
+        error = RowError(path.name, None, None, None, problem.reason, problem.code)
+        return ParsedFile(path, kind or path.stem, (), (error,))
     (_, header_cells), body = table[0], table[1:]
-    rows, file_errors = parse_rows(spec, file, _normalise_header(header_cells), body)
+    rows, file_errors = parse_rows(CONTRACT[kind], path.name, _normalise_header(header_cells), body)
     return ParsedFile(path, kind, rows, file_errors)
 
 
