@@ -169,7 +169,10 @@ def open_database(url: str | None = None) -> Engine:
 
 
 def ensure_database(url: str | None = None) -> Engine:
-    """An engine on a database migrated to the newest revision (the embedded default's path)."""
+    """An engine on a database migrated to the newest revision (a no-op when it already is).
+
+    For flows and the embedded default; interactive commands use :func:`open_database`.
+    """
     engine = make_engine(url)
     upgrade(engine)
     return engine

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 
 from scheduling.store.all_models import metadata
 from scheduling.store.db import (
+    DatabaseNotReady,
     alembic_config,
     current_revision,
     database_url,
     downgrade,
     ensure_database,
+    head_revision,
     make_engine,
+    open_database,
     upgrade,
 )
 
@@ -81,3 +86,18 @@ def test_database_url_precedence(monkeypatch):
     monkeypatch.delenv("FIELDPLAN_DATABASE_URL")
     default = database_url()
     assert default.startswith("sqlite:///") and default.endswith("var/fieldplan.sqlite")
+
+
+def test_open_database_migrates_sqlite_but_asks_for_upgrade_on_a_server(fresh_db_url):
+    """A SQLite file is migrated on the spot; a server database behind head is refused."""
+    if make_url(fresh_db_url).get_backend_name() == "sqlite":
+        engine = open_database(fresh_db_url)
+    else:
+        with pytest.raises(DatabaseNotReady, match="fieldplan db upgrade"):
+            open_database(fresh_db_url)
+        upgrade(fresh_db_url)
+        engine = open_database(fresh_db_url)
+    try:
+        assert current_revision(engine) == head_revision() == _head()
+    finally:
+        engine.dispose()
