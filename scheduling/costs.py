@@ -143,8 +143,19 @@ class FareTable:
     fares: Mapping[frozenset[str], Decimal]
 
     def fare(self, from_city: str, to_city: str) -> Decimal | None:
-        """The fare between two cities, or None when the table does not know the pair."""
-        return self.fares.get(frozenset((from_city.strip(), to_city.strip())))
+        """The fare between two cities (names compared as :func:`same_city` does), or None
+        when the table does not know the pair."""
+        return self.fares.get(frozenset((_city_key(from_city), _city_key(to_city))))
+
+
+def _city_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def same_city(a: str, b: str) -> bool:
+    """True when two city names are the same place (trimmed, case-insensitive), as
+    `scheduling.zones` and the itineraries' travel modes compare them."""
+    return _city_key(a) == _city_key(b)
 
 
 def load_fares(path: str | os.PathLike[str]) -> FareTable:
@@ -173,7 +184,7 @@ def load_fares(path: str | os.PathLike[str]) -> FareTable:
                 raise CostError(
                     f"{file} row {number} column fare: {raw!r} must be >= 0 with 2 decimals"
                 )
-            fares[frozenset((a, b))] = fare
+            fares[frozenset((_city_key(a), _city_key(b)))] = fare
     return FareTable(fares)
 
 
@@ -209,7 +220,7 @@ class _Priced:
         self.days = 0
 
     def leg(self, leg: _Leg) -> None:
-        if leg.zone is Zone.OUT_OF_TOWN and leg.from_city != leg.to_city:
+        if leg.zone is Zone.OUT_OF_TOWN and not same_city(leg.from_city, leg.to_city):
             fare = self.fares.fare(leg.from_city, leg.to_city) if self.fares else None
             if fare is not None:
                 self.table.append(fare)

@@ -91,9 +91,9 @@ def test_a_day_starting_at_a_hotel_is_a_day_away_without_a_new_night():
 
 
 def test_a_fare_table_replaces_the_per_km_fare_between_known_cities(tmp_path):
-    """With fares.csv knowing Shanghai-Suzhou, that leg costs the table fare either way."""
+    """With fares.csv knowing Suzhou-Shanghai (any case), both legs cost the table fare."""
     fares_csv = tmp_path / "fares.csv"
-    fares_csv.write_text("\ufefffrom_city,to_city,fare\nSuzhou,Shanghai,39.50\n", encoding="utf-8")
+    fares_csv.write_text("\ufefffrom_city,to_city,fare\nsuzhou ,Shanghai,39.50\n", encoding="utf-8")
     fares = load_fares(fares_csv)
     plan, problem = build(route("E2", NOV, ["C004"]))
     (trip,) = plan_trips(plan, problem, POLICY, fares=fares)
