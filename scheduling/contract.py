@@ -146,9 +146,15 @@ def _format_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+# Excel re-saves ISO dates in the display format of a Chinese locale (2026/11/27 10:15).
+_EXCEL_HINT = "; Excel may have reformatted it: format the column as text before saving"
+_SLASHED = re.compile(r"^\d{4}/\d{1,2}/\d{1,2}")
+
+
 def _date(value: str) -> date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise CellError("not a date as YYYY-MM-DD")
+        hint = _EXCEL_HINT if _SLASHED.match(value) else ""
+        raise CellError(f"not a date as YYYY-MM-DD{hint}")
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -159,7 +165,10 @@ def _aware_datetime(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise CellError("not an ISO 8601 time with offset, e.g. 2026-11-27T10:15+08:00") from None
+        hint = _EXCEL_HINT if _SLASHED.match(value) else ""
+        raise CellError(
+            f"not an ISO 8601 time with offset, e.g. 2026-11-27T10:15+08:00{hint}"
+        ) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise CellError("an ISO 8601 time needs its offset, e.g. 2026-11-27T10:15+08:00")
     return moment

@@ -125,6 +125,7 @@ def test_bad_cells_are_refused_with_the_reason(tmp_path, column, value, reason):
         (",window_start,window_end", ",2026-12-10,2026-12-01", "window_end", "ends before"),
         (",window_start", ",2026-02-30", "window_start", "no such day"),
         (",window_start", ",30/11/2026", "window_start", "YYYY-MM-DD"),
+        (",window_start", ",2026/12/1", "window_start", "Excel may have reformatted it"),
         (",target_version", ",9.1", "target_version", "such as 9.12"),
         (",emergency", ",maybe", "emergency", "yes/no"),
     ],
