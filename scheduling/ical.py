@@ -178,7 +178,7 @@ def visit_description(stop: Stop, day: DayItinerary) -> str:
         if item.warning:
             lines.append(f"   {item.warning}")
     if stop is day.stops[-1] and day.lodging is not None:
-        lines.append(f"Lodging tonight: {day.lodging.label or 'hotel'}")
+        lines.append(f"Lodging tonight: {day.end_label}")
     return "\n".join(lines)
 
 
@@ -229,16 +229,18 @@ def event_specs(itinerary: EngineerItinerary) -> list[EventSpec]:
             )
         back = day.return_leg
         if back.minutes > 0 or back.km > 0:
-            where = "hotel" if day.lodging else day.end_place.kind
             specs.append(
                 EventSpec(
                     uid=return_uid(eid, day.day),
                     kind="return",
-                    summary=f"Travel to {where} ({back.mode.label})",
+                    summary=f"Travel to {day.end_label} ({back.mode.label})",
                     start=back.depart,
                     end=back.arrive,
                     location=f"{back.from_label} → {back.to_label}",
-                    description=f"Travel {_leg_text(back)}, end of the day.",
+                    description=(
+                        f"Travel {_leg_text(back)}, "
+                        + ("a travel day." if day.travel_only else "end of the day.")
+                    ),
                     categories=("travel", back.mode.value),
                     day=day.day,
                 )

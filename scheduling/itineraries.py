@@ -152,6 +152,13 @@ class DayItinerary:
     return_leg: TravelLeg
     return_at: datetime
     end_place: Place
+    start_label: str = ""  # the places in words ("home", "hotel near ...")
+    end_label: str = ""
+
+    @property
+    def travel_only(self) -> bool:
+        """True for a day of travel without visits (to or from an out-of-town hotel)."""
+        return not self.stops
 
     @property
     def lodging(self) -> Place | None:
@@ -338,8 +345,8 @@ def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[Engi
 
     routes: dict[tuple[str, date], Route] = {}
     for route in plan.routes:
-        if route.visit_keys:
-            routes[(route.engineer_id, route.day)] = route
+        # a route without visits is a travel day (to or from an out-of-town hotel)
+        routes[(route.engineer_id, route.day)] = route
     by_day: dict[tuple[str, date], list[Visit]] = defaultdict(list)
     for visit in plan.visits:
         by_day[(visit.engineer_id, visit.day)].append(visit)
@@ -425,10 +432,6 @@ def _route_from_visits(engineer: Engineer, office, day_visits: list[Visit], poli
     )
 
 
-def _place_label(place: Place) -> str:
-    return place.label or place.kind
-
-
 class _Context:
     """Look-ups shared by every day: requests, customers, zones, cities of places."""
 
@@ -463,6 +466,29 @@ class _Context:
         )
         return nearest[2] if nearest is not None else home_city
 
+    def place_label(self, place: Place, home_city: str) -> str:
+        """Words for a place: 'home', the office's name, 'hotel near <customer>, <city>'.
+
+        A label the planner wrote as a code ("hotel:C0038", "home:E005") is put in words;
+        any other label (a hotel's real name) is kept as it is.
+        """
+        kind, _, ref = place.label.partition(":")
+        if place.label and kind != place.kind:
+            return place.label
+        if place.kind == "home":
+            return "home"
+        if place.kind == "office":
+            for office in self.problem.offices:
+                if office.office_id == ref:
+                    return office.name
+            return place.label or "office"
+        if place.kind == "hotel":
+            customer = self.customers.get(ref)
+            if customer is not None:
+                return f"hotel near {customer.name}, {customer.city}"
+            return f"hotel in {self.place_city(place, home_city)}"
+        return place.label or place.kind
+
 
 def _day(
     route: Route,
@@ -473,7 +499,9 @@ def _day(
 ) -> DayItinerary:
     policy = ctx.policy
     stops: list[Stop] = []
-    here_label = _place_label(route.start_place)
+    start_label = ctx.place_label(route.start_place, home_city)
+    end_label = ctx.place_label(route.end_place, home_city)
+    here_label = start_label
     here_city = ctx.place_city(route.start_place, home_city)
     zone: Zone | None = None
     here = (route.start_place.lat, route.start_place.lon)
@@ -546,7 +574,7 @@ def _day(
         here = (customer.lat, customer.lon)
     return_leg = TravelLeg(
         from_label=here_label,
-        to_label=_place_label(route.end_place),
+        to_label=end_label,
         from_lat=here[0],
         from_lon=here[1],
         to_lat=route.end_place.lat,
@@ -567,4 +595,6 @@ def _day(
         return_leg=return_leg,
         return_at=route.return_at.astimezone(tz),
         end_place=route.end_place,
+        start_label=start_label,
+        end_label=end_label,
     )

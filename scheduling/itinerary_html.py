@@ -95,7 +95,7 @@ def route_map(day: DayItinerary, diff: ItineraryDiff | None = None) -> RouteMap:
     points = []
     sx, sy = projected[0]
     start_label = "H" if day.start_place.kind == "hotel" else "⌂"
-    points.append(MapPoint(sx, sy, start_label, f"Start: {_place(day.start_place)}", "start"))
+    points.append(MapPoint(sx, sy, start_label, f"Start: {day.start_label}", "start"))
     for stop, (x, y) in zip(day.stops, projected[1:-1], strict=True):
         change = diff.change(stop.key).value if diff else "unchanged"
         title = f"{stop.order}. {stop.customer_name} {stop.start:%H:%M}"
@@ -103,7 +103,7 @@ def route_map(day: DayItinerary, diff: ItineraryDiff | None = None) -> RouteMap:
     ex, ey = projected[-1]
     end_label = "H" if day.end_place.kind == "hotel" else "⌂"
     if (ex, ey) != (sx, sy) or end_label != start_label:
-        points.insert(1, MapPoint(ex, ey, end_label, f"End: {_place(day.end_place)}", "end"))
+        points.insert(1, MapPoint(ex, ey, end_label, f"End: {day.end_label}", "end"))
     # scale bar: a round distance near a quarter of the map's width
     km_per_deg_lat = haversine_km(mean_lat, 0.0, mean_lat + 1.0, 0.0)
     km_per_px = km_per_deg_lat / scale
@@ -116,10 +116,6 @@ def route_map(day: DayItinerary, diff: ItineraryDiff | None = None) -> RouteMap:
         scale_km=scale_km,
         scale_px=round(scale_km / km_per_px, 1),
     )
-
-
-def _place(place) -> str:
-    return place.label or place.kind
 
 
 @lru_cache(maxsize=1)

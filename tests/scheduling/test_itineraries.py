@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
 
@@ -14,9 +15,9 @@ from scheduling.itineraries import (
     leg_mode,
     travel_mode,
 )
-from scheduling.model import Kind, Plan, Zone
+from scheduling.model import Kind, Place, Plan, Route, Zone
 from scheduling.policy import load_policy
-from tests.scheduling.itinerary_cases import FRI, MON, THU, make_plan, problem
+from tests.scheduling.itinerary_cases import FRI, MON, SH, THU, make_plan, problem
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +186,47 @@ def test_route_naming_a_missing_visit_is_a_clear_error(policy):
     broken = Plan(visits=plan.visits, routes=(route, *plan.routes[1:]), unassigned=())
     with pytest.raises(ItineraryError, match="R0042"):
         build_itineraries(broken, problem(), policy)
+
+
+def test_a_route_without_visits_is_a_travel_day(policy):
+    """A day spent travelling to or from an out-of-town hotel is in the itinerary too."""
+    plan = make_plan()
+    tuesday = date(2026, 12, 1)
+    travel = Route(
+        engineer_id="E1",
+        day=tuesday,
+        start_place=Place("hotel", 31.3050, 120.6400, "hotel:C3"),
+        end_place=Place("home", 31.2, 121.45, "home:E1"),
+        visit_keys=(),
+        departure=datetime(2026, 12, 1, 9, 0, tzinfo=SH),
+        return_at=datetime(2026, 12, 1, 10, 30, tzinfo=SH),
+        return_km=88.0,
+        return_minutes=90,
+    )
+    with_travel = Plan(plan.visits, (*plan.routes, travel), ())
+    e1 = build_itineraries(with_travel, problem(), policy)[0]
+    day = e1.days[-1]
+    assert day.day == tuesday and day.travel_only and day.stops == ()
+    assert day.start_label == "hotel near Lakeside Resort <Suzhou>, Suzhou"
+    assert day.end_label == "home"
+    assert day.return_leg.km == 88.0 and day.return_leg.mode is TravelMode.RAIL
+    assert day.return_leg.depart.strftime("%H:%M") == "09:00"
+
+
+def test_planner_place_codes_are_put_in_words(policy):
+    """'hotel:C1', 'home:E1', 'office:SH' read as a hotel near the customer, home, the office."""
+    from tests.scheduling.itinerary_cases import HOME1
+
+    plan = make_plan()
+    route = replace(
+        plan.routes[0],
+        start_place=Place("office", 31.23, 121.47, "office:SH"),
+        end_place=Place("hotel", 31.30, 120.62, "hotel:C2"),
+    )
+    e1 = build_itineraries(Plan(plan.visits, (route, *plan.routes[1:]), ()), problem(), policy)[0]
+    thursday = e1.days[0]
+    assert thursday.start_label == "Shanghai office"
+    assert thursday.end_label == "hotel near Suzhou Garden Hotel, Suzhou"
+    assert thursday.stops[0].leg.from_label == "Shanghai office"
+    assert HOME1.label == "Li Wei's home"  # a real name is kept as it is
+    assert e1.days[2].start_label == "Li Wei's home"
