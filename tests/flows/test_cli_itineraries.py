@@ -10,9 +10,9 @@ import icalendar
 import pytest
 from typer.testing import CliRunner
 
-from flows import cli_itineraries
 from flows.cli import app
 from scheduling.contract import CONTRACT, to_row
+from scheduling.planjson import write_plan_json
 from tests.scheduling.itinerary_cases import CUSTOMERS, E1, E2, OFFICE, REQUESTS, make_plan
 
 runner = CliRunner()
@@ -39,11 +39,9 @@ def data_folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def plan_file(tmp_path: Path, monkeypatch) -> Path:
-    # plan.json is read by the planner's reader; the command's own work starts after it
+def plan_file(tmp_path: Path) -> Path:
     path = tmp_path / "plan.json"
-    path.write_text("{}", encoding="utf-8")
-    monkeypatch.setattr(cli_itineraries, "load_plan", lambda _path: make_plan())
+    write_plan_json(make_plan(), path)
     return path
 
 
@@ -93,6 +91,36 @@ def test_second_run_reports_nothing_new(tmp_path, data_folder, plan_file):
     totals = json.loads(result.stdout)["totals"]
     assert totals["new"] == totals["updated"] == totals["cancelled"] == 0
     assert totals["unchanged"] == 16
+
+
+def test_plan_file_round_trips_into_the_same_itineraries(tmp_path, data_folder, plan_file):
+    """The plan read from plan.json gives the calendar the plan's own times."""
+    out = tmp_path / "outbox"
+    args = ["itineraries", "--plan", str(plan_file), "--out", str(out), "--data", str(data_folder)]
+    assert runner.invoke(app, args).exit_code == 0
+    cal = icalendar.Calendar.from_ical((out / "E2" / "itinerary.ics").read_bytes())
+    check = next(e for e in cal.walk("VEVENT") if str(e["UID"]) == "visit-R0004-1@fieldplan")
+    assert check.decoded("DTSTART").isoformat() == "2026-11-26T10:00:00+08:00"
+
+
+def test_unreadable_plan_file_exits_2(tmp_path, data_folder):
+    """A plan.json that is not one is bad input: exit 2 naming the file."""
+    bad = tmp_path / "plan.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "itineraries",
+            "--plan",
+            str(bad),
+            "--out",
+            str(tmp_path / "o"),
+            "--data",
+            str(data_folder),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "plan.json" in result.output
 
 
 def test_missing_plan_file_exits_2(tmp_path, data_folder):
