@@ -9,8 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from scheduling.contract import CalendarDay
+from scheduling.contract import CONTRACT, CalendarDay
 from scheduling.generate import generate_dataset, write_dataset
 from scheduling.intake import (
     KINDS,
@@ -22,6 +24,7 @@ from scheduling.intake import (
     parse_file,
     parse_folder,
     parse_request_params,
+    parse_rows,
 )
 from scheduling.model import Customer, Kind, Level, Office, ServiceRequest, Urgency
 
@@ -424,3 +427,33 @@ def test_sample_folder_is_what_its_rebuild_script_writes(tmp_path):
         assert (SAMPLE / f"{kind}.csv").read_text() == (tmp_path / f"{kind}.csv").read_text()
     generated = (tmp_path / "requests.csv").read_text()
     assert (SAMPLE / "requests.csv").read_text().startswith(generated)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=20))
+def test_any_cell_text_is_read_or_refused_never_crashes(cells):
+    """Whatever the cells hold, the reader returns a record or errors naming row and value."""
+    spec = CONTRACT["requests"]
+    header = list(spec.column_names)
+    rows, _ = parse_rows(spec, "requests.csv", header, [(2, cells)])
+    for row in rows:
+        assert (row.record is None) == bool(row.errors)
+        for error in row.errors:
+            assert (error.file, error.row) == ("requests.csv", 2)
+            if error.column in row.raw:
+                assert error.value == row.raw[error.column]
+
+
+def test_workbook_sheet_named_like_the_kind_is_read(tmp_path):
+    """In a workbook with several sheets, the one named like the file kind is read."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "notes"
+    workbook.active.append(["nothing", "here"])
+    sheet = workbook.create_sheet("offices")
+    sheet.append(["office_id", "name", "city", "lat", "lon"])
+    sheet.append(["GZ", "Guangzhou", "Guangzhou", 23.1291, 113.2644])
+    workbook.save(tmp_path / "offices.xlsx")
+    (office,) = parse_file(tmp_path / "offices.xlsx").records
+    assert (office.office_id, office.lat, office.calendar) == ("GZ", 23.1291, "CN")
