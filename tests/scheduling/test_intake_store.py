@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from scheduling.model import RequestStatus
@@ -188,3 +190,45 @@ def test_unreadable_path_raises(engine, tmp_path):
     with pytest.raises(IntakeError):
         load_path(engine, stray)
     assert _count(engine, IntakeLoadRow) == 0
+
+
+_GARBAGE = ("", "x", "P9", "2026-13-01", "-1", "C999", "yes please", "9..1")
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=5),  # which tiny request to copy
+            st.integers(min_value=1, max_value=16),  # which cell to spoil (0: none)
+            st.sampled_from(_GARBAGE),
+            st.booleans(),  # spoil it or not
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_received_is_always_accepted_plus_refused(engine, tiny_dir, tmp_path_factory, rows):
+    """Whatever mix of good, bad and repeated rows a file holds, received = accepted + refused,
+    and every received row is in intake_rows."""
+    load_path(engine, tiny_dir)  # reference data (idempotent after the first example)
+    lines = (tiny_dir / "requests.csv").read_text(encoding="utf-8").splitlines()
+    header, body = lines[0], lines[1:]
+    out = [header]
+    for number, (source, cell, garbage, spoil) in enumerate(rows):
+        cells = body[source].split(",")
+        cells[0] = f"P-{number % 7}"  # repeated refs on purpose: duplicates are refused
+        if spoil:
+            cells[cell] = garbage
+        out.append(",".join(cells))
+    path = tmp_path_factory.mktemp("prop") / "requests.csv"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    report = load_path(engine, path).file("requests")
+    assert report.received == len(rows)
+    assert report.received == report.accepted + report.refused
+    assert report.refused == len({(e.file, e.row) for e in report.refused_rows})
+    assert _count(engine, IntakeRowRow, IntakeRowRow.load_id == report.load_id) == len(rows)
