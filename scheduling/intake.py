@@ -407,8 +407,8 @@ def check_references(
                             row.row,
                             column,
                             value,
-                            f"unknown {target[:-1].replace('_', ' ')}: no valid row of "
-                            f"{target} has this id",
+                            f"unknown {target[:-1]}: not among the valid {target} read "
+                            "nor those already stored",
                             "unknown_reference",
                         )
                     )
