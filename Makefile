@@ -31,7 +31,8 @@ demo: $(STAMP)  ## run the whole pipeline on data/sample (SQLite under var/, no 
 	$(BIN)/fieldplan demo
 
 # The itinerary page is checked in a real browser (tests/scheduling/test_itinerary_html.py).
-# Debian's `chromium` package provides /usr/bin/chromium; installing needs root.
+# Debian's `chromium` package provides /usr/bin/chromium; installing needs root. A small CJK
+# font (fonts-wqy-microhei) lets pages with Chinese names render as text, not boxes.
 CHROMIUM ?= /usr/bin/chromium
 
 browser:  ## install headless Chromium (Debian, as root) for the itinerary rendering test
@@ -39,7 +40,7 @@ browser:  ## install headless Chromium (Debian, as root) for the itinerary rende
 		echo "chromium: $(CHROMIUM) present"; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "chromium: installing the Debian package (apt-get)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
 	else \
 		echo "chromium: $(CHROMIUM) missing and not root (or no apt-get): install the"; \
 		echo "  'chromium' package yourself; the rendering test skips without it (fails if CI is set)"; \

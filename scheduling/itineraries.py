@@ -324,9 +324,11 @@ def work_summary(request: ServiceRequest, customer: Customer, session: int) -> s
             if request.module:
                 text += f" (module {request.module})"
         return text
+    # the subtype is worth saying only when it adds to the kind (intake defaults it to it)
+    detail = "" if request.subtype in ("", request.kind.value) else f" ({request.subtype})"
     if request.kind == Kind.TRAINING:
-        return f"Training ({request.subtype}), session {session} of {request.sessions}"
-    return f"Health check ({request.subtype})"
+        return f"Training{detail}, session {session} of {request.sessions}"
+    return f"Health check{detail}"
 
 
 def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[EngineerItinerary]:

@@ -26,6 +26,7 @@ TEMPLATE_NAME = "itinerary.html.j2"
 MAP_WIDTH = 640
 MAP_HEIGHT = 360
 MAP_MIN_HEIGHT = 200
+MAP_MIN_EXTENT_KM = 0.5
 MAP_PADDING = 36
 _MIN_SPAN_DEG = 0.01  # a day whose places nearly coincide still gets a readable map
 
@@ -66,11 +67,18 @@ def _nice_km(target: float) -> float:
     return float(10**exponent)
 
 
-def route_map(day: DayItinerary, diff: ItineraryDiff | None = None) -> RouteMap:
-    """Project the day's places (start → stops → end) into an SVG box, aspect kept."""
+def route_map(day: DayItinerary, diff: ItineraryDiff | None = None) -> RouteMap | None:
+    """Project the day's places (start → stops → end) into an SVG box, aspect kept.
+
+    None when every place of the day lies within `MAP_MIN_EXTENT_KM` of the first (the
+    engineer sleeps next to the customer): such a map would show nothing worth reading.
+    """
     places = [(day.start_place.lat, day.start_place.lon)]
     places += [(s.lat, s.lon) for s in day.stops]
     places.append((day.end_place.lat, day.end_place.lon))
+    first = places[0]
+    if all(haversine_km(*first, *p) < MAP_MIN_EXTENT_KM for p in places):
+        return None
     mean_lat = sum(lat for lat, _ in places) / len(places)
     kx = math.cos(math.radians(mean_lat))
     xs = [lon * kx for _, lon in places]
@@ -108,6 +116,7 @@ def route_map(day: DayItinerary, diff: ItineraryDiff | None = None) -> RouteMap:
     km_per_deg_lat = haversine_km(mean_lat, 0.0, mean_lat + 1.0, 0.0)
     km_per_px = km_per_deg_lat / scale
     scale_km = _nice_km(km_per_px * MAP_WIDTH / 4)
+    points = _nudge_places(points)
     return RouteMap(
         width=MAP_WIDTH,
         height=height,
@@ -116,6 +125,21 @@ def route_map(day: DayItinerary, diff: ItineraryDiff | None = None) -> RouteMap:
         scale_km=scale_km,
         scale_px=round(scale_km / km_per_px, 1),
     )
+
+
+def _nudge_places(points: list[MapPoint]) -> list[MapPoint]:
+    """Move a home/hotel marker that a stop marker would hide up and right, so both show."""
+    stops = [p for p in points if p.kind == "stop"]
+    out = []
+    for point in points:
+        if point.kind != "stop" and any(
+            abs(point.x - s.x) < 22 and abs(point.y - s.y) < 22 for s in stops
+        ):
+            point = MapPoint(
+                point.x + 22, max(14.0, point.y - 22), point.label, point.title, point.kind
+            )
+        out.append(point)
+    return out
 
 
 @lru_cache(maxsize=1)

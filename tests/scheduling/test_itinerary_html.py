@@ -12,6 +12,7 @@ import pytest
 
 from scheduling.itineraries import build_itineraries
 from scheduling.itinerary_html import render_itinerary_html, route_map
+from scheduling.model import Place
 from scheduling.outbox import issue_itineraries
 from scheduling.policy import load_policy
 from tests.scheduling.itinerary_cases import (
@@ -76,6 +77,9 @@ def test_map_draws_home_stops_and_hotel_inside_the_box(e1):
         assert 0 < p.x < m.width and 0 < p.y < m.height
     assert len(m.path.split()) == len(thursday.stops) + 2
     assert m.scale_km > 0 and 0 < m.scale_px < m.width
+    stops = [p for p in m.points if p.kind == "stop"]
+    for place in (p for p in m.points if p.kind != "stop"):  # never hidden under a stop
+        assert all(abs(place.x - s.x) >= 22 or abs(place.y - s.y) >= 22 for s in stops)
 
 
 def test_map_of_a_single_nearby_stop_is_not_degenerate(e1):
@@ -176,3 +180,14 @@ def test_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="make browser"):
         me._chromium()
+
+
+def test_no_map_when_the_engineer_sleeps_next_to_the_customer(e1):
+    """A day whose places all lie within half a kilometre gets no map, and the page says so."""
+    friday = e1.days[1]
+    here = Place("hotel", friday.stops[0].lat, friday.stops[0].lon, "hotel:C3")
+    still = replace(friday, start_place=here, end_place=here)
+    assert route_map(still) is None
+    page = render_itinerary_html(replace(e1, days=(still,)))
+    assert "<svg" not in page
+    assert "stop-R0003-1" in page
