@@ -11,12 +11,15 @@ end place. Its cost items, at the rates in force on the trip's day
 - ``allowance``: one day away when the route touches an out-of-town customer or starts or
   ends at a hotel.
 
-Zone of a leg: a leg takes the zone of the customer it leads to; the last leg (back to the
-end place) takes the zone of the customer it leaves. The customer's zone is the one intake
-decided (its assessment), else :func:`scheduling.zones.zone_of` (the customer record's,
-else derived as POLICY.md 4 says). An
-out-of-town leg between two places of the same city (hotel -> customer in that town) is local
-travel: it is charged as ``distance`` at the city rate, not as a fare.
+Zone of a leg (:func:`leg_zone`): the farther zone of its two ends, i.e. of the customers
+it leads from and to (city < suburban < out of town). Home and office count as city, a
+hotel in another city than the engineer's office as out of town. So a leg costs the same in
+both directions, and the road back from an out-of-town customer to a city one is an
+inter-city fare, not a city taxi ride. The customer's zone is the one intake decided (its
+assessment), else :func:`scheduling.zones.zone_of` (the customer record's, else derived as
+POLICY.md 4 says). An out-of-town leg between two places of the same city (hotel ->
+customer in that town) is local travel: ``distance`` at the city rate, not a fare
+(:func:`leg_item`).
 
 Kinds (POLICY.md 3): on-site service, training and health checks all bill their travel;
 the training itself is free and never appears here; remote work is never planned, so it
@@ -209,6 +212,38 @@ class _Leg:
     to_city: str
 
 
+_ZONE_ORDER = (Zone.CITY, Zone.SUBURBAN, Zone.OUT_OF_TOWN)
+
+
+def leg_zone(a: Zone, b: Zone) -> Zone:
+    """The zone a leg is priced in: the farther of its two ends (city < suburban < out of
+    town). Symmetric, so a road costs the same both ways."""
+    return max(a, b, key=_ZONE_ORDER.index)
+
+
+def leg_item(a: Zone, b: Zone, city_a: str, city_b: str) -> tuple[str, str]:
+    """The (item, tag) a leg between two ends is billed as (POLICY.md 5).
+
+    Out of town between two cities: ``("fare", "rail")`` (or the fare table); out of town
+    inside one town (hotel -> customer there): local ``("distance", "city")``; suburban:
+    ``("distance", "suburban")``; else ``("distance", "city")``.
+    """
+    zone = leg_zone(a, b)
+    if zone is Zone.OUT_OF_TOWN:
+        return ("distance", "city") if same_city(city_a, city_b) else ("fare", "rail")
+    return ("distance", zone.value)
+
+
+def _place_end(place: Place, city: str, home_city: str) -> tuple[Zone, str]:
+    if place.kind == "hotel" and not same_city(city, home_city):
+        return (Zone.OUT_OF_TOWN, city)
+    return (Zone.CITY, city)
+
+
+def _leg(km: float, a: tuple[Zone, str], b: tuple[Zone, str]) -> _Leg:
+    return _Leg(km_decimal(km), leg_zone(a[0], b[0]), a[1], b[1])
+
+
 class _Priced:
     """Accumulates legs into items: km summed per (item, tag), then rounded once per item."""
 
@@ -220,16 +255,12 @@ class _Priced:
         self.days = 0
 
     def leg(self, leg: _Leg) -> None:
-        if leg.zone is Zone.OUT_OF_TOWN and not same_city(leg.from_city, leg.to_city):
-            fare = self.fares.fare(leg.from_city, leg.to_city) if self.fares else None
+        key = leg_item(leg.zone, leg.zone, leg.from_city, leg.to_city)
+        if key == ("fare", "rail") and self.fares is not None:
+            fare = self.fares.fare(leg.from_city, leg.to_city)
             if fare is not None:
                 self.table.append(fare)
                 return
-            key = ("fare", "rail")
-        elif leg.zone is Zone.SUBURBAN:
-            key = ("distance", "suburban")
-        else:  # city, or out-of-town travel inside one town (local taxi)
-            key = ("distance", "city")
         self.km[key] = self.km.get(key, Decimal(0)) + leg.km
 
     def items(self) -> tuple[CostItem, ...]:
@@ -362,8 +393,12 @@ def price_trip(
     away_places = route.start_place.kind == "hotel" or route.end_place.kind == "hotel"
     lodging = 1 if route.end_place.kind == "hotel" else 0
 
+    # Each end of a leg: (zone, city). Home and office are city; a hotel is out of town
+    # when it is in another city than the engineer's office.
+    start_end = _place_end(route.start_place, start_city, home)
+    final_end = _place_end(route.end_place, end_city, home)
     priced = _Priced(rates, fares)
-    previous_city = start_city
+    previous = start_end
     for stop, customer in pairs:
         km = visit_km.get((stop.request_ref, stop.session))
         if km is None:
@@ -371,10 +406,10 @@ def price_trip(
                 f"route {trip_id(route.engineer_id, route.day)} lists visit "
                 f"{stop.request_ref}#{stop.session} that the plan does not hold"
             )
-        priced.leg(_Leg(km_decimal(km), stop.zone, previous_city, customer.city.strip()))
-        previous_city = customer.city.strip()
-    last = stops[-1]
-    priced.leg(_Leg(km_decimal(route.return_km), last.zone, previous_city, end_city))
+        here = (stop.zone, customer.city.strip())
+        priced.leg(_leg(km, previous, here))
+        previous = here
+    priced.leg(_leg(route.return_km, previous, final_end))
     priced.nights = lodging
     priced.days = 1 if away_places or any(s.zone is Zone.OUT_OF_TOWN for s in stops) else 0
 
@@ -386,8 +421,9 @@ def price_trip(
             route.start_place.lat, route.start_place.lon, customer.lat, customer.lon
         )
         back = ctx.distance(customer.lat, customer.lon, route.end_place.lat, route.end_place.lon)
-        solo.leg(_Leg(km_decimal(there), zone, start_city, customer.city.strip()))
-        solo.leg(_Leg(km_decimal(back), zone, customer.city.strip(), end_city))
+        here = (zone, customer.city.strip())
+        solo.leg(_leg(there, start_end, here))
+        solo.leg(_leg(back, here, final_end))
         solo.nights = lodging
         solo.days = 1 if away_places or zone is Zone.OUT_OF_TOWN else 0
         standalone[customer_id] = sum((i.amount for i in solo.items()), Decimal("0.00"))

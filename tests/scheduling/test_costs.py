@@ -55,7 +55,7 @@ def test_city_trip_costs_its_km_at_the_city_rate():
     assert trip.trip_id == trip_id("E1", NOV) == "E1-2026-11-03"
 
 
-def test_a_leg_takes_the_zone_of_the_customer_it_leads_to_and_the_return_of_the_last():
+def test_a_leg_takes_the_farther_zone_of_its_two_ends():
     """Office -> city -> suburban -> office: the 2nd and return legs are suburban km."""
     plan, problem = build(route("E1", NOV, ["C001", "C003"]))
     (trip,) = plan_trips(plan, problem, POLICY)
@@ -63,6 +63,20 @@ def test_a_leg_takes_the_zone_of_the_customer_it_leads_to_and_the_return_of_the_
     assert items["distance:city"].quantity == _leg_km(HOME_AT, _at("C001"))
     assert items["distance:suburban"].quantity == _leg_km(_at("C001"), _at("C003"), HOME_AT)
     assert items["distance:suburban"].unit_rate == Decimal("3.10")
+
+
+def test_the_road_back_from_out_of_town_is_a_fare_and_costs_the_same_both_ways():
+    """Suzhou -> Shanghai city customer is inter-city rail, not a city taxi ride, and a
+    closed tour costs the same in either direction (a leg is priced by its farther end)."""
+    plan, problem = build(route("E2", NOV, ["C004", "C001"]))
+    (trip,) = plan_trips(plan, problem, POLICY)
+    items = _items(trip)
+    assert items["fare:rail"].quantity == _leg_km(HOME_AT, _at("C004"), _at("C001"))
+    assert items["distance:city"].quantity == _leg_km(_at("C001"), HOME_AT)
+    back_plan, back_problem = build(route("E2", NOV, ["C001", "C004"]))
+    (back,) = plan_trips(back_plan, back_problem, POLICY)
+    assert back.total == trip.total
+    assert trip.total <= sum(v for _, v in trip.standalone)
 
 
 def test_out_of_town_day_with_hotel_pays_fare_lodging_and_allowance():
