@@ -1,18 +1,22 @@
 """Plans in and out of the database: visits, routes and unassigned requests.
 
-Exactly one plan is `active`. A new plan is written as `building`, and only once it is
-complete is the previous active plan flipped to `superseded` and the new one to `active`, in
-the same transaction: readers never see a half-written plan or no plan at all.
+Times come back in the time zone of the engineer's office. Exactly one plan is `active`. A
+new plan is written as `building`, and only once it is complete is the previous active plan
+flipped to `superseded` and the new one to `active`, in the same transaction: readers never
+see a half-written plan or no plan at all.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from scheduling.model import Place, Plan, Route, Unassigned, Visit
+from scheduling.store.localtime import engineer_zones, local
 from scheduling.store.models import PlanRouteRow, PlanRow, UnassignedRow, VisitRow
 
 VISIT_STATES = ("planned", "confirmed", "in_progress", "done", "cancelled")
@@ -20,17 +24,17 @@ VISIT_STATES = ("planned", "confirmed", "in_progress", "done", "cancelled")
 COMMITTED_STATES = ("confirmed", "in_progress", "done")
 
 
-def _visit(row: VisitRow) -> Visit:
+def _visit(row: VisitRow, zone: ZoneInfo | None) -> Visit:
     return Visit(
         request_ref=row.request_ref,
         engineer_id=row.engineer_id,
         day=row.day,
-        arrival=row.arrival,
-        start=row.start,
-        end=row.end,
+        arrival=local(row.arrival, zone),
+        start=local(row.start, zone),
+        end=local(row.end, zone),
         travel_km=row.travel_km,
         travel_minutes=row.travel_minutes,
-        deadline=row.deadline,
+        deadline=local(row.deadline, zone),
         late=row.late,
         session=row.session,
         pinned=row.pinned,
@@ -38,21 +42,22 @@ def _visit(row: VisitRow) -> Visit:
     )
 
 
-def _route(row: PlanRouteRow) -> Route:
+def _route(row: PlanRouteRow, zone: ZoneInfo | None) -> Route:
     return Route(
         engineer_id=row.engineer_id,
         day=row.day,
         start_place=Place(row.start_kind, row.start_lat, row.start_lon, row.start_label),
         end_place=Place(row.end_kind, row.end_lat, row.end_lon, row.end_label),
         visit_keys=tuple((str(ref), int(session)) for ref, session in row.visit_keys),
-        departure=row.departure,
-        return_at=row.return_at,
+        departure=local(row.departure, zone),
+        return_at=local(row.return_at, zone),
         return_km=row.return_km,
         return_minutes=row.return_minutes,
     )
 
 
 def _plan(session: Session, row: PlanRow) -> Plan:
+    zones = engineer_zones(session)
     visits = session.scalars(
         select(VisitRow)
         .where(VisitRow.plan_id == row.plan_id)
@@ -67,8 +72,8 @@ def _plan(session: Session, row: PlanRow) -> Plan:
         select(UnassignedRow).where(UnassignedRow.plan_id == row.plan_id).order_by(UnassignedRow.id)
     )
     return Plan(
-        visits=tuple(_visit(v) for v in visits),
-        routes=tuple(_route(r) for r in routes),
+        visits=tuple(_visit(v, zones.get(v.engineer_id)) for v in visits),
+        routes=tuple(_route(r, zones.get(r.engineer_id)) for r in routes),
         unassigned=tuple(
             Unassigned(u.request_ref, u.reason_code, u.reason, u.session) for u in unassigned
         ),
@@ -127,7 +132,8 @@ def save_plan(session: Session, plan: Plan, horizon_start: date) -> int:
         created_at=plan.created_at or datetime.now(UTC),
         seed=plan.seed,
         status="building",
-        kpis=dict(plan.kpis),
+        # JSON column: a Decimal or date KPI is kept as its text rather than failing the save.
+        kpis=json.loads(json.dumps(plan.kpis, default=str)),
         horizon_start=horizon_start,
     )
     session.add(row)

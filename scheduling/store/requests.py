@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from scheduling.model import (
     Validity,
     Zone,
 )
+from scheduling.store.localtime import local, office_zones
 from scheduling.store.models import PlanRow, RequestChangeRow, RequestRow, VisitRow
 
 _REQUEST_FIELDS = tuple(f.name for f in fields(ServiceRequest))
@@ -42,8 +44,8 @@ class RequestChange:
     load_id: int | None = None
 
 
-def to_request(row: RequestRow) -> ServiceRequest:
-    """The plain request stored in `row`."""
+def to_request(row: RequestRow, zone: ZoneInfo | None = None) -> ServiceRequest:
+    """The plain request stored in `row`, its times in `zone` (default Asia/Shanghai)."""
     return ServiceRequest(
         request_ref=row.request_ref,
         customer_id=row.customer_id,
@@ -51,7 +53,7 @@ def to_request(row: RequestRow) -> ServiceRequest:
         subtype=row.subtype,
         urgency=Urgency(row.urgency),
         channel=Channel(row.channel),
-        received_at=row.received_at,
+        received_at=local(row.received_at, zone),
         duration_hours=row.duration_hours,
         sessions=row.sessions,
         required_skills=frozenset(row.required_skills or ()),
@@ -65,8 +67,8 @@ def to_request(row: RequestRow) -> ServiceRequest:
     )
 
 
-def to_assessment(row: RequestRow) -> Assessment:
-    """The assessment stored with the request in `row`."""
+def to_assessment(row: RequestRow, zone: ZoneInfo | None = None) -> Assessment:
+    """The assessment stored with the request in `row`, its deadline in `zone`."""
     return Assessment(
         request_ref=row.request_ref,
         status=RequestStatus(row.status),
@@ -74,7 +76,7 @@ def to_assessment(row: RequestRow) -> Assessment:
         reason=row.reason,
         validity=None if row.validity is None else Validity(row.validity),
         zone=None if row.zone is None else Zone(row.zone),
-        deadline=row.deadline,
+        deadline=local(row.deadline, zone),
         priority=row.priority,
         office_id=row.office_id,
     )
@@ -193,7 +195,10 @@ def _fill(row: RequestRow, request: ServiceRequest, assessment: Assessment) -> N
 def get_request(session: Session, request_ref: str) -> tuple[ServiceRequest, Assessment] | None:
     """The request with this reference and its assessment, or None."""
     row = session.get(RequestRow, request_ref)
-    return None if row is None else (to_request(row), to_assessment(row))
+    if row is None:
+        return None
+    zone = office_zones(session).get(row.office_id or "")
+    return to_request(row, zone), to_assessment(row, zone)
 
 
 def list_requests(
@@ -203,7 +208,14 @@ def list_requests(
     query = select(RequestRow).order_by(RequestRow.request_ref)
     if statuses is not None:
         query = query.where(RequestRow.status.in_([RequestStatus(s).value for s in statuses]))
-    return [(to_request(r), to_assessment(r)) for r in session.scalars(query)]
+    zones = office_zones(session)
+    return [
+        (
+            to_request(r, zones.get(r.office_id or "")),
+            to_assessment(r, zones.get(r.office_id or "")),
+        )
+        for r in session.scalars(query)
+    ]
 
 
 def request_changes(session: Session, request_ref: str | None = None) -> list[RequestChange]:

@@ -360,3 +360,13 @@ def test_request_ref_is_unique(stocked):
     stocked.add(row)
     with pytest.raises(IntegrityError):
         stocked.flush()
+
+
+def test_times_come_back_on_the_local_clock(stocked):
+    """Visit and request times read back in the office's time zone, not in UTC."""
+    repo.save_plan(stocked, _plan((_visit("R-001"),)), DAY)
+    visit = repo.active_plan(stocked).visits[0]
+    assert visit.start.utcoffset() == timedelta(hours=8) and visit.start.hour == 10
+    request, assessment = repo.get_request(stocked, "R-001")
+    assert request.received_at.utcoffset() == timedelta(hours=8)
+    assert request.received_at.hour == 10 and assessment.deadline.hour == 10
