@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 
 from flows import artifacts
+from flows.output import to_jsonable
 from flows.retries import db_task_options
 from flows.settings import resolve_database_url, var_dir
 from scheduling.policy import load_policy
@@ -34,7 +34,9 @@ class ExportOutcome:
     total: str
     currency: str
     totals: tuple[dict[str, Any], ...] = field(default_factory=tuple)
-    new: bool = True
+    new_lines: int = 0
+    adjustments: int = 0
+    reused: bool = False  # the same period again: the earlier batch, same id, same bytes
 
     @property
     def exit_code(self) -> int:
@@ -46,15 +48,6 @@ def last_month(today: date) -> tuple[date, date]:
     """The first and last day of the calendar month before `today`'s month."""
     end = today.replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end
-
-
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
 
 
 @task(name="export-period", **db_task_options())
@@ -77,25 +70,16 @@ def export_task(
             result = billing.export_period(session, start, end, customer, Path(out_dir), policy)
     finally:
         engine.dispose()
-    totals = _get(result, "totals_by_customer", "customer_totals", "totals", default={}) or {}
-    if isinstance(totals, dict):
-        totals = [{"customer_id": k, "amount": v} for k, v in sorted(totals.items())]
-    total = _get(result, "total", "grand_total", "amount", default=None)
-    if total is None:
-        total = sum((Decimal(str(_get(t, "amount", default=0))) for t in totals), Decimal("0"))
-    files = _get(result, "files", "paths", default=()) or ()
     return {
-        "batch_id": _get(result, "batch_id", "batch", default=None),
-        "files": [str(f) for f in files],
-        "lines": int(_get(result, "line_count", "lines", default=0) or 0)
-        if not isinstance(_get(result, "lines", default=0), list | tuple)
-        else len(_get(result, "lines")),
-        "total": str(total),
-        "totals": [
-            artifacts.to_jsonable(dict(t) if isinstance(t, dict) else vars(t)) for t in totals
-        ],
-        "new": bool(_get(result, "new", "created", default=True)),
-        "currency": policy.general.currency,
+        "batch_id": result.batch_id,
+        "files": [str(f) for f in result.files],
+        "lines": result.line_count,
+        "new_lines": result.new_lines,
+        "adjustments": result.adjustments,
+        "total": str(result.total),
+        "currency": str(result.totals.get("currency", policy.general.currency)),
+        "totals": [to_jsonable(dict(t)) for t in result.totals_by_customer],
+        "reused": result.reused,
     }
 
 
@@ -139,5 +123,7 @@ def export_costs_flow(
         total=result["total"],
         currency=result["currency"],
         totals=tuple(result["totals"]),
-        new=result["new"],
+        new_lines=result["new_lines"],
+        adjustments=result["adjustments"],
+        reused=result["reused"],
     )

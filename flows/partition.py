@@ -17,7 +17,7 @@ from scheduling.model import Customer, Office, Plan, Problem
 # KPIs that are shares or rates cannot be summed over parts: they are re-weighted by the
 # parts' visit counts; durations of parallel solves take the longest.
 _MEAN_MARKERS = ("share", "utilisation", "utilization", "rate", "ratio", "mean", "avg")
-_MAX_MARKERS = ("seconds", "solve_time", "time_s")
+_MAX_MARKERS = ("seconds", "solve")
 
 
 def serving_office(customer: Customer, offices: Sequence[Office]) -> str:
@@ -122,11 +122,11 @@ def merge_kpis(plans: Sequence[Plan]) -> dict[str, float | int | str]:
         ]
         if len(numbers) != len([v for v, _ in values if v is not None]):
             merged[key] = next(str(v) for v, _ in values if v is not None)
-        elif any(marker in key for marker in _MAX_MARKERS):
-            merged[key] = max(v for v, _ in numbers)
         elif any(marker in key for marker in _MEAN_MARKERS):
             total = sum(w for _, w in numbers)
             merged[key] = sum(v * w for v, w in numbers) / total if total else 0.0
+        elif any(marker in key for marker in _MAX_MARKERS):
+            merged[key] = max(v for v, _ in numbers)
         else:
             merged[key] = sum(v for v, _ in numbers)
     merged["parts"] = len(plans)

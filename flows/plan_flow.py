@@ -18,21 +18,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import artifacts
 from flows.gantt import write_gantt
 from flows.locking import plan_lock
 from flows.partition import merge_plans, split_by_office
 from flows.retries import db_task_options
-from flows.settings import DEFAULT_MAX_WORKERS, default_plan_dir, resolve_database_url
+from flows.settings import default_plan_dir, resolve_database_url, task_runner
 from scheduling.model import Plan, Problem
 from scheduling.policy import Policy, load_policy
 
@@ -90,7 +89,13 @@ def load_problem_task(database_url: str, start: date, policy: Policy) -> Problem
 
 
 @task(name="solve", cache_policy=NO_CACHE)
-def solve_part(problem: Problem, policy: Policy, seed: int, time_limit: float | None) -> Plan:
+def solve_part(
+    problem: Problem,
+    policy: Policy,
+    seed: int,
+    time_limit: float | None,
+    solution_limit: int | None = None,
+) -> Plan:
     """Solve one independent part (one office) with the planner."""
     from scheduling.planner import plan
 
@@ -101,43 +106,54 @@ def solve_part(problem: Problem, policy: Policy, seed: int, time_limit: float | 
         len(problem.requests),
         len(problem.engineers),
     )
-    return plan(problem, policy, seed=seed, time_limit=time_limit)
+    return plan(problem, policy, seed=seed, time_limit=time_limit, solution_limit=solution_limit)
+
+
+class InvalidPlan(RuntimeError):
+    """The joined plan fails the independent validator; it is not saved."""
 
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate_task(problem: Problem, plan: Plan, policy: Policy) -> None:
-    """Re-check the whole plan against its input; a broken plan is never saved."""
-    from scheduling import validate
+    """Re-check the whole joined plan against the whole problem; a broken plan is never saved.
 
-    check = getattr(validate, "assert_valid", None) or validate.validate
-    result = check(plan, problem, policy)
-    problems = getattr(result, "violations", result)
-    if problems:
-        raise ValueError(f"the plan breaks {len(problems)} rule(s): {list(problems)[:5]}")
+    Each part was validated by the planner; this catches what only the whole can show
+    (an engineer or a request appearing in two parts).
+    """
+    from scheduling.validate import validate_plan
+
+    violations = validate_plan(plan, problem, policy)
+    if violations:
+        listed = "\n  ".join(str(v) for v in violations[:20])
+        raise InvalidPlan(f"the joined plan breaks {len(violations)} rule(s):\n  {listed}")
 
 
 @task(name="save-plan", **db_task_options())
-def save_plan_task(database_url: str, plan: Plan, horizon_start: date, policy: Policy) -> int:
-    """Store the plan as the active one, with its estimated travel costs, in one transaction."""
+def save_plan_task(
+    database_url: str, plan: Plan, problem: Problem, policy: Policy, now: datetime | None
+) -> int:
+    """Store the plan as the active one and its estimated travel costs, in one transaction.
+
+    Either both are saved or neither: finance never sees costs of a plan that is not active.
+    """
+    from scheduling.billing import record_plan_costs
     from scheduling.store.db import make_engine, session_scope
     from scheduling.store.repository import save_plan
 
     engine = make_engine(database_url)
     try:
         with session_scope(engine) as session:
-            plan_id = save_plan(session, plan, horizon_start)
-            _record_costs(session, plan_id, plan, policy)
+            plan_id = save_plan(session, plan, problem.start)
+            costs = record_plan_costs(session, plan_id, plan, problem, policy, now=now)
+            get_run_logger().info(
+                "Plan %s: %d trip(s) priced, %s billed to customers",
+                plan_id,
+                costs.trips,
+                costs.billed_total,
+            )
             return plan_id
     finally:
         engine.dispose()
-
-
-def _record_costs(session: Any, plan_id: int, plan: Plan, policy: Policy) -> None:
-    try:
-        from scheduling.billing import record_plan_costs
-    except ImportError:  # the costs module is optional for planning
-        return
-    record_plan_costs(session, plan_id, plan, policy)
 
 
 @task(name="write-plan-files", cache_policy=NO_CACHE)
@@ -183,11 +199,30 @@ def horizon_start_for(start: date | None, policy: Policy, now: datetime | None =
     return start or (now or datetime.now(policy.general.tz)).astimezone(policy.general.tz).date()
 
 
-def solve(problem: Problem, policy: Policy, seed: int, time_limit: float | None, partition: str):
-    """Solve `problem`, split by office when asked, the parts side by side; join the plans."""
+def solve(
+    problem: Problem,
+    policy: Policy,
+    seed: int,
+    time_limit: float | None,
+    partition: str,
+    solution_limit: int | None = None,
+) -> Plan:
+    """Solve `problem`, split by office when asked, the parts side by side; join the plans.
+
+    The joined plan's KPIs are computed on the whole problem, with the wall-clock seconds of
+    the parallel solve.
+    """
+    from scheduling.kpis import plan_kpis
+
+    began = time.perf_counter()
     parts = split_by_office(problem) if partition == "office" else [problem]
-    futures = [solve_part.submit(part, policy, seed, time_limit) for part in parts]
-    return merge_plans([f.result() for f in futures])
+    futures = [solve_part.submit(part, policy, seed, time_limit, solution_limit) for part in parts]
+    plans = [f.result() for f in futures]
+    if len(plans) == 1:
+        return plans[0]
+    joined = merge_plans(plans)
+    kpis = plan_kpis(joined, problem, policy, time.perf_counter() - began)
+    return replace(joined, kpis={**kpis, "parts": len(plans)})
 
 
 def plan_and_publish(
@@ -202,6 +237,7 @@ def plan_and_publish(
     itineraries: bool,
     title: str,
     now: datetime | None = None,
+    solution_limit: int | None = None,
     adjust: Callable[[Problem], Problem] | None = None,
 ) -> tuple[PlanOutcome, Problem, Plan]:
     """Load, solve, validate, save, write files and publish artifacts (under the lock)."""
@@ -210,11 +246,10 @@ def plan_and_publish(
     problem = load_problem_task(database_url, start, policy)
     if adjust is not None:
         problem = adjust(problem)
-    began = time.perf_counter()
-    plan = solve(problem, policy, seed, time_limit, partition)
-    logger.info("Solved in %.1f s", time.perf_counter() - began)
+    plan = solve(problem, policy, seed, time_limit, partition, solution_limit)
+    logger.info("Solved: %s", plan.kpis)
     validate_task(problem, plan, policy)
-    plan_id = save_plan_task(database_url, plan, start, policy)
+    plan_id = save_plan_task(database_url, plan, problem, policy, now)
     out_dir = Path(output) if output else default_plan_dir()
     files = write_plan_files(plan, problem, str(out_dir), title)
     outbox = None
@@ -253,7 +288,7 @@ def non_working_today(policy: Policy, today: date | None = None) -> str | None:
 
 @flow(
     name="plan",
-    task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_MAX_WORKERS),
+    task_runner=task_runner(),
     description="Plan the horizon, save it atomically, write plan.json, Gantt and itineraries.",
 )
 def plan_flow(
@@ -267,12 +302,15 @@ def plan_flow(
     working_days_only: bool = False,
     itineraries: bool = True,
     now: datetime | None = None,
+    solution_limit: int | None = None,
 ) -> PlanOutcome:
     """Plan the horizon from `start` (default: the day of `now`) and make it the active plan.
 
     `partition="office"` solves each office on its own, in parallel; `"none"` solves all at
     once. `working_days_only` (the nightly schedule) skips a non-working day of the policy's
-    default region. `now` (default: the current time) stamps the itineraries. Raises
+    default region. `now` (default: the current time) stamps the itineraries.
+    `solution_limit` stops each solve after that many improving solutions, so the plan does
+    not depend on the machine's speed (the time limit is then a safety net). Raises
     `PlanBusy` if another plan or replan is running.
     """
     policy = load_policy(policy_path)
@@ -295,5 +333,6 @@ def plan_flow(
             itineraries=itineraries,
             title=f"Plan from {horizon.isoformat()}",
             now=now,
+            solution_limit=solution_limit,
         )
     return outcome

@@ -23,14 +23,13 @@ from enum import StrEnum
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import artifacts
 from flows.intake_flow import RequestForm, intake_flow
 from flows.locking import plan_lock
 from flows.plan_flow import PlanOutcome, plan_and_publish
 from flows.retries import db_task_options
-from flows.settings import DEFAULT_MAX_WORKERS, resolve_database_url
+from flows.settings import resolve_database_url, task_runner
 from scheduling.model import OvertimeShift, Plan, Problem, Unavailability, Visit
 from scheduling.policy import Policy, load_policy
 
@@ -289,7 +288,7 @@ def _adjuster(
 
 @flow(
     name="replan",
-    task_runner=ThreadPoolTaskRunner(max_workers=DEFAULT_MAX_WORKERS),
+    task_runner=task_runner(),
     description="Re-plan after a field event, moving as few visits as possible.",
 )
 def replan_flow(

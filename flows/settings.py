@@ -13,6 +13,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_ENV = "FIELDPLAN_VAR_DIR"
 DATABASE_ENV = "FIELDPLAN_DATABASE_URL"
+DASK_ENV = "FIELDPLAN_DASK_ADDRESS"
+RUNNER_ENV = "FIELDPLAN_TASK_RUNNER"
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
 
 # The sample data's "now" (data/sample is two weeks of requests received before it).
@@ -54,3 +56,24 @@ def resolve_database_url(url: str | None = None) -> str:
     from scheduling.store.db import database_url
 
     return database_url()
+
+
+def task_runner():
+    """The task runner of the planning flows: a Dask cluster or a bounded thread pool.
+
+    With `$FIELDPLAN_DASK_ADDRESS` (e.g. `tcp://scheduler:8786`, read when the flows are
+    imported, i.e. when a worker starts a run) the per-office solves run on that Dask cluster
+    through `prefect-dask`; otherwise on `DEFAULT_MAX_WORKERS` threads of this process.
+    """
+    address = os.environ.get(DASK_ENV, "").strip()
+    if address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=address)
+    if os.environ.get(RUNNER_ENV, "").strip() == "processes":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=DEFAULT_MAX_WORKERS)
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=DEFAULT_MAX_WORKERS)
