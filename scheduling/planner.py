@@ -26,7 +26,6 @@ from scheduling.planner_model import (
     Task,
     Vehicle,
     build_context,
-    hotel_sites,
     make_tasks,
     make_vehicles,
 )
@@ -40,8 +39,6 @@ from scheduling.planner_rules import (
     deadline_missed,
     earliest_arrival,
     lunch_break,
-    one_route_per_engineer_day,
-    overnight_trip,
     overtime_and_workload,
     pinned_visit,
     restrict_vehicles,
@@ -49,6 +46,7 @@ from scheduling.planner_rules import (
     visit_dropped,
 )
 from scheduling.planner_training import book_trainings
+from scheduling.planner_trips import book_trips, needs_overnight
 from scheduling.policy import Policy
 from scheduling.routing import NoSolution, RoutingCore, RoutingData, RoutingParams
 from scheduling.travel import GreatCircleTravel, Point, TravelProvider
@@ -101,9 +99,15 @@ def plan(
             unassigned.append(unassigned_entry(ref, code, text, session))
 
     routable = [t for t in tasks if t.sessions == 1 and t.key not in kept]
-    hotels = hotel_sites(ctx, routable)
-    vehicles = make_vehicles(ctx, routable, busy, hotels)
-    visits, routes, dropped = _route(ctx, routable, vehicles, hotels, seed, limit, solution_limit)
+    far = [t for t in routable if needs_overnight(ctx, t)]
+    trips, stranded = book_trips(ctx, far, busy)
+    blocks.extend(trips)
+    far_keys = {t.key for t in far}
+    for task in stranded:
+        unassigned.append(unassigned_entry(task.request_ref, *_stranded_reason(ctx, task)))
+    routable = [t for t in routable if t.key not in far_keys]
+    vehicles = make_vehicles(ctx, busy)
+    visits, routes, dropped = _route(ctx, routable, vehicles, seed, limit, solution_limit)
     unassigned.extend(dropped)
 
     for block in blocks:
@@ -142,19 +146,38 @@ def _route(
     ctx: Context,
     tasks: list[Task],
     vehicles: list[Vehicle],
-    hotels: dict[str, Point],
     seed: int,
     limit: float,
     solution_limit: int | None,
 ) -> tuple[list[Visit], list, list[Unassigned]]:
     """Route the single visits over the vehicles; (visits, routes, unassigned)."""
     policy = ctx.policy
-    allowed = {t.key: [v for v, veh in enumerate(vehicles) if can_serve(t, veh)] for t in tasks}
+    depot_points: dict[str, Point] = {}
+    for vehicle in vehicles:
+        depot_points.setdefault(vehicle.start_point.key, vehicle.start_point)
+        depot_points.setdefault(vehicle.end_point.key, vehicle.end_point)
+    depots = list(depot_points.values())
+    depot_of = {p.key: i for i, p in enumerate(depots)}
+    first = len(depots)
+    all_km, all_minutes = ctx.travel.matrix(depots + [t.point for t in tasks])
+    all_minutes = np.asarray(all_minutes, dtype=np.int64)
+    allowed: dict[tuple[str, int], list[int]] = {t.key: [] for t in tasks}
+    soonest: dict[tuple[str, int], int] = {}
+    for v, vehicle in enumerate(vehicles):
+        there = all_minutes[depot_of[vehicle.start_point.key], first:]
+        back = all_minutes[first:, depot_of[vehicle.end_point.key]]
+        for i, task in enumerate(tasks):
+            if can_serve(task, vehicle, int(there[i]), int(back[i])):
+                allowed[task.key].append(v)
+                arrival = max(task.earliest, vehicle.shift.start + int(there[i]))
+                soonest[task.key] = min(soonest.get(task.key, arrival), arrival)
     unassigned: list[Unassigned] = []
     live: list[Task] = []
-    for task in tasks:
+    keep = list(range(first))
+    for i, task in enumerate(tasks):
         if allowed[task.key]:
             live.append(task)
+            keep.append(first + i)
             continue
         if task.pinned is not None:
             raise PlanningError(
@@ -165,20 +188,10 @@ def _route(
         unassigned.append(unassigned_entry(task.request_ref, code, text))
     if not live:
         return [], [], unassigned
-
-    depot_points: dict[str, Point] = {}
-    for vehicle in vehicles:
-        depot_points.setdefault(vehicle.start_point.key, vehicle.start_point)
-        depot_points.setdefault(vehicle.end_point.key, vehicle.end_point)
-    depots = list(depot_points.values())
-    depot_of = {p.key: i for i, p in enumerate(depots)}
-    first = len(depots)
-    points = depots + [t.point for t in live]
-    km, minutes = ctx.travel.matrix(points)
-    minutes = np.asarray(minutes, dtype=np.int64)
+    km = np.asarray(all_km, dtype=float)[np.ix_(keep, keep)]
+    minutes = all_minutes[np.ix_(keep, keep)]
     horizon = ctx.horizon
-    cost = travel_cost(np.asarray(km, dtype=float), policy, ctx.problem.start)
-    trip_cost = overnight_trip(policy, ctx.problem.start)
+    cost = travel_cost(km, policy, ctx.problem.start)
     data = RoutingData(
         time=minutes,
         cost=cost,
@@ -190,8 +203,11 @@ def _route(
         horizon=horizon,
         drop_penalty=[None] * first
         + [None if t.pinned is not None else visit_dropped(t, policy, horizon) for t in live],
-        soft_latest=[None] * first + [deadline_missed(t, policy) for t in live],
-        vehicle_fixed_cost=[trip_cost if v.kind == "out" else 0 for v in vehicles],
+        soft_latest=[None] * first
+        + [
+            deadline_missed(t, policy, t.deadline_min is None or soonest[t.key] <= t.deadline_min)
+            for t in live
+        ],
     )
     params = RoutingParams(
         time_limit_s=max(0.5, limit),
@@ -207,7 +223,6 @@ def _route(
         lunch_break(core, node, task, {vehicles[v].shift for v in choices})
         if task.pinned is not None:
             pinned_visit(core, node, ctx.minute(task.pinned.start))
-    one_route_per_engineer_day(core, vehicles)
     overtime_and_workload(core, vehicles, policy)
     initial = _warm_start(ctx, live, vehicles, first)
     try:
@@ -264,6 +279,22 @@ def _no_vehicle_reason(ctx: Context, task: Task) -> tuple[str, str]:
     return (
         "no_capacity",
         "no skilled engineer has a free shift that can hold the visit in the horizon",
+    )
+
+
+def _stranded_reason(ctx: Context, task: Task) -> tuple[str, str]:
+    request = ctx.requests[task.request_ref]
+    if request.window_start is not None or request.window_end is not None:
+        return (
+            "outside_window",
+            "no skilled engineer has two consecutive free working days for an overnight trip "
+            f"inside the customer's dates {request.window_start or '…'} to "
+            f"{request.window_end or '…'}",
+        )
+    return (
+        "no_capacity",
+        "out of town beyond a day trip, and no skilled engineer has two consecutive free "
+        "working days for an overnight trip in the horizon",
     )
 
 

@@ -5,17 +5,14 @@ zone, so every office's shifts and every deadline sit on one axis. The horizon i
 `planner.horizon_working_days` working days of each engineer's office calendar
 (:func:`scheduling.calendars.calendar_for`), plus overtime shifts a dispatcher opened.
 
-Vehicles are engineer-days. Out-of-town work can also use a one-night trip: vehicle ``A``
-(home -> stops -> hotel on day d) and vehicle ``B`` (hotel -> stops -> home on the engineer's
-next working day). Multi-session trainings are booked before the routing search as whole
-blocks of consecutive days (:mod:`scheduling.planner_training`).
+Vehicles are engineer-days (home -> stops -> home). Multi-session trainings and out-of-town
+visits that need a night away are booked before the routing search as blocks of
+consecutive days (:mod:`scheduling.planner_training`, :mod:`scheduling.planner_trips`).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -79,16 +76,14 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class Vehicle:
-    """An engineer-day (``kind`` "day"), or one half of a one-night trip ("out" / "back")."""
+    """An engineer-day: from home through the day's visits back home, inside the shift."""
 
     engineer_id: str
     day: date
-    kind: str  # "day", "out" (home -> hotel) or "back" (hotel -> home)
+    kind: str  # "day" (kept for future vehicle kinds)
     start_point: Point
     end_point: Point
     shift: ShiftSpan
-    hotel: str | None = None  # hotel key of a trip
-    partner: int | None = None  # index of the other half of a trip
 
 
 @dataclass
@@ -211,6 +206,29 @@ def spans_lunch(service: int, shift: ShiftSpan) -> bool:
     return service > stretch
 
 
+def session_start(task: Task, shift: ShiftSpan, arrival: int) -> int | None:
+    """The earliest start at or after `arrival` that respects the lunch rule and the
+    shift, or None when the session does not fit the day."""
+    start = max(arrival, task.earliest, shift.start)
+    if shift.lunch is not None:
+        l0, l1 = shift.lunch
+        if spans_lunch(task.service, shift):
+            if start > l0 or start + task.service < l1:
+                return None
+        elif start < l1 and start + task.service > l0:
+            start = l1
+    if start > task.latest or start + task.service > shift.end:
+        return None
+    return start
+
+
+def day_trip_fits(task: Task, shift: ShiftSpan, there: int, back: int) -> bool:
+    """True when one shift can hold leaving at its start, travelling `there` minutes, the
+    visit (lunch rule included) and `back` minutes to the end place."""
+    start = session_start(task, shift, shift.start + there)
+    return start is not None and start + task.service + back <= shift.end
+
+
 def service_minutes(request: ServiceRequest) -> int:
     """Minutes on site of one visit (one session of a training), rounded up."""
     return math.ceil(float(request.duration_hours) * 60)
@@ -266,8 +284,9 @@ def make_tasks(ctx: Context) -> tuple[list[Task], dict[str, tuple[str, str]]]:
         expired = assessment.status is RequestStatus.EXPIRED
         deadline = None if expired else assessment.deadline
         point = ctx.customer_point(request.customer_id)
-        far = assessment.zone is Zone.OUT_OF_TOWN or any(
-            ctx.travel.leg(ctx.home(e), point)[0] >= overnight for e in skilled
+        nearest = min(ctx.travel.leg(ctx.home(e), point)[0] for e in skilled)
+        far = nearest >= overnight or (
+            assessment.zone is Zone.OUT_OF_TOWN and nearest > ctx.policy.zones.suburban_max_km
         )
         for session in range(1, max(1, request.sessions) + 1):
             tasks.append(
@@ -293,84 +312,13 @@ def make_tasks(ctx: Context) -> tuple[list[Task], dict[str, tuple[str, str]]]:
     return tasks, rejected
 
 
-def hotel_sites(ctx: Context, tasks: list[Task]) -> dict[str, Point]:
-    """One hotel per out-of-town city with work: next to the customer nearest the centroid
-    of that city's customers (the planner books the night next to the work)."""
-    by_city: dict[str, list[Point]] = defaultdict(list)
-    for task in tasks:
-        if task.out_of_town and task.sessions == 1 and task.pinned is None:
-            city = ctx.customers[task.customer_id].city.strip() or task.customer_id
-            if task.point not in by_city[city]:
-                by_city[city].append(task.point)
-    hotels: dict[str, Point] = {}
-    for city, points in sorted(by_city.items()):
-        lat = sum(p.lat for p in points) / len(points)
-        lon = sum(p.lon for p in points) / len(points)
-        best = min(points, key=lambda p: ((p.lat - lat) ** 2 + (p.lon - lon) ** 2, p.key))
-        hotels[city] = Point(f"hotel:{city}", best.lat, best.lon)
-    return hotels
-
-
-def make_vehicles(
-    ctx: Context,
-    tasks: list[Task],
-    busy: set[tuple[str, date]],
-    hotels: dict[str, Point],
-) -> list[Vehicle]:
-    """Engineer-day vehicles for every free shift, plus one-night trip pairs towards the
-    nearest out-of-town hotels the engineer is skilled to work near."""
+def make_vehicles(ctx: Context, busy: set[tuple[str, date]]) -> list[Vehicle]:
+    """One vehicle per engineer-day shift not already taken by a booked block."""
     vehicles: list[Vehicle] = []
-    pinned_days = {(t.pinned.engineer_id, t.pinned.day) for t in tasks if t.pinned is not None}
     for engineer in ctx.problem.engineers:
         eid = engineer.engineer_id
         home = ctx.home(eid)
         for day, shift in ctx.shifts[eid].items():
             if (eid, day) not in busy:
                 vehicles.append(Vehicle(eid, day, "day", home, home, shift))
-    limit = ctx.policy.planner.max_trip_cities_per_engineer
-    shift_minutes_ok = ctx.policy.working_hours
-    del shift_minutes_ok
-    for engineer in ctx.problem.engineers:
-        eid = engineer.engineer_id
-        home = ctx.home(eid)
-        cities = {
-            ctx.customers[t.customer_id].city.strip() or t.customer_id
-            for t in tasks
-            if t.out_of_town and eid in t.engineers and t.pinned is None and t.sessions == 1
-        }
-        options = []
-        for city in sorted(cities & set(hotels)):
-            km, minutes = ctx.travel.leg(hotels[city], home)
-            if km >= ctx.policy.planner.overnight_min_km:
-                options.append((km, city, minutes))
-        options.sort()
-        days = [
-            d
-            for d, s in ctx.shifts[eid].items()
-            if not s.overtime and (eid, d) not in busy and (eid, d) not in pinned_days
-        ]
-        calendar = ctx.calendar_of(eid)
-        for _, city, minutes in options[:limit]:
-            for day, nxt in itertools.pairwise(days):
-                if calendar.next_working_day(day) != nxt:
-                    continue
-                back_shift = ctx.shifts[eid][nxt]
-                if minutes > back_shift.end - back_shift.start:
-                    continue
-                out_index = len(vehicles)
-                vehicles.append(
-                    Vehicle(
-                        eid,
-                        day,
-                        "out",
-                        home,
-                        hotels[city],
-                        ctx.shifts[eid][day],
-                        city,
-                        out_index + 1,
-                    )
-                )
-                vehicles.append(
-                    Vehicle(eid, nxt, "back", hotels[city], home, back_shift, city, out_index)
-                )
     return vehicles

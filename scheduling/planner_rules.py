@@ -9,31 +9,41 @@ of issue 4: deadlines met >> visits planned >> travel cost >> overtime and workl
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from datetime import date
 
 import numpy as np
 
-from scheduling.planner_model import Context, ShiftSpan, Task, Vehicle, spans_lunch
+from scheduling.planner_model import (
+    Context,
+    ShiftSpan,
+    Task,
+    Vehicle,
+    day_trip_fits,
+    spans_lunch,
+)
 from scheduling.policy import Policy
 from scheduling.routing import RoutingCore
 from scheduling.travel import rate_per_km
 
 
-def late_cost_per_minute(task: Task, policy: Policy) -> int:
-    """Soft: each minute a visit starts past its deadline costs
-    ``late_per_priority x priority / 60`` (the weight is per hour late)."""
-    weight = policy.planner.weights.late_per_priority * max(1, task.priority)
-    return max(1, math.ceil(weight / 60))
+def late_cost_per_minute(task: Task, policy: Policy, meetable: bool = True) -> int:
+    """Soft: each minute a visit starts past its deadline costs ``late_per_priority x
+    priority / 60`` (the weight is per hour late) when the deadline can be met, and
+    ``late_unmeetable_per_priority x priority / 60`` when no engineer can arrive in time:
+    such a visit is still planned as early as possible, but never at the expense of a
+    deadline that can be met."""
+    weights = policy.planner.weights
+    per_hour = weights.late_per_priority if meetable else weights.late_unmeetable_per_priority
+    return max(1, math.ceil(per_hour * max(1, task.priority) / 60))
 
 
-def deadline_missed(task: Task, policy: Policy) -> tuple[int, int] | None:
+def deadline_missed(task: Task, policy: Policy, meetable: bool = True) -> tuple[int, int] | None:
     """Soft: (deadline minute, cost per minute late) for an entitled request; None for an
     expired one (POLICY.md 1: no SLA deadline). A deadline already past counts from the
-    horizon start, so such a visit is still planned as early as possible."""
+    horizon start."""
     if task.deadline_min is None:
         return None
-    return max(0, task.deadline_min), late_cost_per_minute(task, policy)
+    return max(0, task.deadline_min), late_cost_per_minute(task, policy, meetable)
 
 
 def visit_dropped(task: Task, policy: Policy, horizon: int) -> int:
@@ -66,18 +76,10 @@ def travel_cost(km: np.ndarray, policy: Policy, day: date) -> np.ndarray:
     return np.rint(km * rate * 100 * scale).astype(np.int64)
 
 
-def overnight_trip(policy: Policy, day: date) -> int:
-    """Soft: a one-night trip costs one lodging night and two days of allowance
-    (POLICY.md 5), in objective units."""
-    rates = policy.costs.rates_on(day)
-    cents = (rates.lodging_per_night + 2 * rates.daily_allowance) * 100
-    return int(cents * policy.planner.weights.travel_cost_per_yuan / 100)
-
-
-def can_serve(task: Task, vehicle: Vehicle) -> bool:
+def can_serve(task: Task, vehicle: Vehicle, there: int, back: int) -> bool:
     """Hard: the engineer holds every required skill (POLICY.md 3), the shift can hold the
     visit inside the customer's dates, and overtime shifts serve emergencies only
-    (POLICY.md 4)."""
+    (POLICY.md 4), with the travel there and back (`there`, `back` minutes) in the shift."""
     shift = vehicle.shift
     if vehicle.engineer_id not in task.engineers:
         return False
@@ -88,9 +90,7 @@ def can_serve(task: Task, vehicle: Vehicle) -> bool:
             task.pinned.engineer_id,
             task.pinned.day,
         )
-    if task.service > shift.end - shift.start:
-        return False
-    return shift.start <= task.latest and task.earliest + task.service <= shift.end
+    return day_trip_fits(task, shift, there, back)
 
 
 def restrict_vehicles(core: RoutingCore, node: int, allowed: list[int]) -> None:
@@ -120,24 +120,6 @@ def pinned_visit(core: RoutingCore, node: int, start: int) -> None:
     core.time_dimension.CumulVar(core.node_index(node)).SetRange(start, start)
 
 
-def one_route_per_engineer_day(core: RoutingCore, vehicles: list[Vehicle]) -> None:
-    """Hard: an engineer works at most one route a day, and the return half of a trip is
-    used only when its outbound half was (the engineer slept at that hotel)."""
-    routing, solver = core.routing, core.routing.solver()
-    per_day: dict[tuple[str, date], list[int]] = defaultdict(list)
-    for v, vehicle in enumerate(vehicles):
-        if vehicle.kind == "back":
-            # The return day is taken as soon as the outbound half is used.
-            per_day[(vehicle.engineer_id, vehicle.day)].append(vehicle.partner)
-            solver.Add(routing.ActiveVehicleVar(v) <= routing.ActiveVehicleVar(vehicle.partner))
-            routing.SetVehicleUsedWhenEmpty(True, v)
-        else:
-            per_day[(vehicle.engineer_id, vehicle.day)].append(v)
-    for members in per_day.values():
-        if len(members) > 1:
-            solver.Add(solver.Sum([routing.ActiveVehicleVar(v) for v in members]) <= 1)
-
-
 def overtime_and_workload(core: RoutingCore, vehicles: list[Vehicle], policy: Policy) -> None:
     """Soft: every minute an engineer is out costs ``balance_per_minute`` (short, even
     days), and on an overtime shift ``overtime_per_minute`` more."""
@@ -154,7 +136,9 @@ def earliest_arrival(ctx: Context, task: Task, vehicles: list[Vehicle]) -> int |
     """The earliest minute any allowed engineer-day could put someone on site."""
     best = None
     for vehicle in vehicles:
-        if not can_serve(task, vehicle):
+        there = ctx.travel.leg(vehicle.start_point, task.point)[1]
+        back = ctx.travel.leg(task.point, vehicle.end_point)[1]
+        if not can_serve(task, vehicle, there, back):
             continue
         arrival = max(
             task.earliest, vehicle.shift.start + ctx.travel.leg(vehicle.start_point, task.point)[1]

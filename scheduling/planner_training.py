@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from scheduling.model import Place, Route, Visit
-from scheduling.planner_model import Context, ShiftSpan, Task, spans_lunch
+from scheduling.planner_model import Context, Task, session_start
 from scheduling.travel import Point
 
 
@@ -34,22 +34,6 @@ class Block:
     days: tuple[date, ...]
     late_minutes: int
     km: float
-
-
-def session_start(task: Task, shift: ShiftSpan, arrival: int) -> int | None:
-    """The earliest start at or after `arrival` that respects the lunch rule and the
-    shift, or None when the session does not fit the day."""
-    start = max(arrival, task.earliest, shift.start)
-    if shift.lunch is not None:
-        l0, l1 = shift.lunch
-        if spans_lunch(task.service, shift):
-            if start > l0 or start + task.service < l1:
-                return None
-        elif start < l1 and start + task.service > l0:
-            start = l1
-    if start > task.latest or start + task.service > shift.end:
-        return None
-    return start
 
 
 def _place(point: Point, kind: str) -> Place:

@@ -192,6 +192,7 @@ class PlannerWeights(_Section):
     """Objective weights of the planner, in decreasing order of importance."""
 
     late_per_priority: NonNegativeInt = 100_000
+    late_unmeetable_per_priority: NonNegativeInt = 2_000
     unplanned_per_priority: NonNegativeInt = 1_000_000
     unplanned_expired: NonNegativeInt = 50_000
     travel_cost_per_yuan: NonNegativeInt = 100
@@ -210,7 +211,6 @@ class PlannerSettings(_Section):
     time_limit_seconds: Annotated[float, Field(gt=0)] = 30
     detour_factor: Annotated[float, Field(ge=1)] = 1.3
     overnight_min_km: Annotated[float, Field(gt=0)] = 150
-    max_trip_cities_per_engineer: NonNegativeInt = 2
     training_candidate_engineers: PositiveInt = 8
     speed_kmh: Speeds = Speeds()
     weights: PlannerWeights = PlannerWeights()

@@ -1,0 +1,228 @@
+"""Overnight trips for out-of-town work no engineer can do in a day, booked before routing.
+
+Issue 4: "an engineer can stay overnight near the customer (lodging counted) and start the
+next day from there; a day's route never exceeds the shift". A visit that no skilled
+engineer can reach, do and come home from within one shift (out of town, or a long visit
+in a far suburb) is served by a one-night trip:
+day 1 home -> visits in that town -> hotel (next to the last visit); day 2 hotel -> more
+visits in the town -> home, on the engineer's next working day.
+
+Trips are built greedily, the way a dispatcher would: towns in order of their most urgent
+visit; for the most urgent open visit of a town, the nearest skilled engineers with two
+consecutive free working days are tried, earliest days first; each trip takes as many of
+the town's visits (nearest first) as fit in the two shifts. The routing search then plans
+everything else around the booked engineer-days. (Side constraints linking engineer-day
+vehicles inside OR-Tools cripple its insertion heuristics, hence this split.)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from scheduling.model import Route, Visit
+from scheduling.planner_model import Context, ShiftSpan, Task, day_trip_fits, session_start
+from scheduling.planner_training import Block, _place
+from scheduling.travel import Point
+
+
+def needs_overnight(ctx: Context, task: Task) -> bool:
+    """True for a visit no skilled engineer can do as a day trip from home within one
+    working shift (travel there, the visit with the lunch rule, travel back): far out of
+    town, or a long visit in a far suburb."""
+    if task.sessions > 1 or task.pinned is not None:
+        return False
+    for eid in task.engineers:
+        home = ctx.home(eid)
+        there = ctx.travel.leg(home, task.point)[1]
+        back = ctx.travel.leg(task.point, home)[1]
+        if any(day_trip_fits(task, s, there, back) for s in ctx.shifts[eid].values()):
+            return False
+    return True
+
+
+class _Trip:
+    """One candidate trip being filled: two days of one engineer."""
+
+    def __init__(self, ctx: Context, eid: str, days: tuple[date, date]) -> None:
+        self.ctx, self.eid, self.days = ctx, eid, days
+        self.home = ctx.home(eid)
+        self.stops: list[list[tuple[Task, int, int, int]]] = [[], []]  # (task, arrival, start, end)
+
+    def _fits_day(self, k: int, tasks: list[Task], start_point: Point) -> list | None:
+        """Schedule `tasks` in order on day k from `start_point`; None when they do not fit."""
+        shift: ShiftSpan = self.ctx.shifts[self.eid][self.days[k]]
+        point, clock = start_point, shift.start
+        out = []
+        for task in tasks:
+            minutes = self.ctx.travel.leg(point, task.point)[1]
+            arrival = clock + minutes
+            start = session_start(task, shift, arrival)
+            if start is None:
+                return None
+            out.append((task, arrival, start, start + task.service))
+            point, clock = task.point, start + task.service
+        if k == 1 and clock + self.ctx.travel.leg(point, self.home)[1] > shift.end:
+            return None
+        return out
+
+    def hotel(self) -> Point:
+        last = self.stops[0][-1][0]
+        return Point(f"hotel:{last.customer_id}", last.point.lat, last.point.lon)
+
+    def try_add(self, task: Task) -> bool:
+        """Append `task` to day 1 if it fits, else to day 2; True when it was added."""
+        if self.eid not in task.engineers:
+            return False
+        day1 = self._fits_day(0, [s[0] for s in self.stops[0]] + [task], self.home)
+        if day1 is not None and self._day2_ok(day1):
+            self.stops[0] = day1
+            if self.stops[1]:
+                self.stops[1] = self._fits_day(1, [s[0] for s in self.stops[1]], self.hotel())
+            return True
+        if not self.stops[0]:
+            return False
+        day2 = self._fits_day(1, [s[0] for s in self.stops[1]] + [task], self.hotel())
+        if day2 is not None:
+            self.stops[1] = day2
+            return True
+        return False
+
+    def _day2_ok(self, day1: list) -> bool:
+        last = day1[-1][0]
+        hotel = Point(f"hotel:{last.customer_id}", last.point.lat, last.point.lon)
+        return self._fits_day(1, [s[0] for s in self.stops[1]], hotel) is not None
+
+    def block(self) -> Block:
+        """The booked trip as visits and two routes."""
+        ctx = self.ctx
+        hotel = self.hotel()
+        visits: list[Visit] = []
+        routes: list[Route] = []
+        late = 0
+        km_total = 0.0
+        for k, (start_point, end_point) in enumerate(((self.home, hotel), (hotel, self.home))):
+            day = self.days[k]
+            shift = ctx.shifts[self.eid][day]
+            point = start_point
+            keys = []
+            stops = self.stops[k]
+            departure = shift.start
+            if stops:
+                first = stops[0]
+                departure = first[2] - ctx.travel.leg(start_point, first[0].point)[1]
+            clock = departure
+            for position, (task, _, start, end) in enumerate(stops):
+                km, minutes = ctx.travel.leg(point, task.point)
+                arrival = clock + minutes
+                is_late = task.deadline_min is not None and arrival > task.deadline_min
+                late += max(0, arrival - task.deadline_min) if is_late else 0
+                visits.append(
+                    Visit(
+                        request_ref=task.request_ref,
+                        engineer_id=self.eid,
+                        day=day,
+                        arrival=ctx.at(arrival),
+                        start=ctx.at(start),
+                        end=ctx.at(end),
+                        travel_km=round(km, 3),
+                        travel_minutes=minutes,
+                        deadline=task.deadline,
+                        late=is_late,
+                        session=task.session,
+                        lodging=k == 0 and position == len(stops) - 1,
+                    )
+                )
+                keys.append(task.key)
+                km_total += km
+                point, clock = task.point, end
+            km, minutes = ctx.travel.leg(point, end_point)
+            km_total += km
+            routes.append(
+                Route(
+                    engineer_id=self.eid,
+                    day=day,
+                    start_place=_place(start_point, "hotel" if k == 1 else "home"),
+                    end_place=_place(end_point, "hotel" if k == 0 else "home"),
+                    visit_keys=tuple(keys),
+                    departure=ctx.at(departure),
+                    return_at=ctx.at(clock + minutes),
+                    return_km=round(km, 3),
+                    return_minutes=minutes,
+                )
+            )
+        return Block(
+            self.stops[0][0][0].request_ref,
+            self.eid,
+            tuple(visits),
+            tuple(routes),
+            self.days,
+            late,
+            km_total,
+        )
+
+
+def book_trips(
+    ctx: Context, tasks: list[Task], busy: set[tuple[str, date]]
+) -> tuple[list[Block], list[Task]]:
+    """Book one-night trips for `tasks` (all needing an overnight stay); return the blocks
+    and the tasks no trip could take. `busy` gains the booked engineer-days."""
+    by_town: dict[str, list[Task]] = defaultdict(list)
+    for task in tasks:
+        by_town[ctx.customers[task.customer_id].city.strip() or task.customer_id].append(task)
+
+    def urgency(task: Task) -> tuple:
+        deadline = task.deadline_min if task.deadline_min is not None else 10**9
+        return (task.expired, deadline, -task.priority, task.request_ref)
+
+    for group in by_town.values():
+        group.sort(key=urgency)
+    towns = sorted(by_town, key=lambda town: urgency(by_town[town][0]))
+    limit = ctx.policy.planner.training_candidate_engineers
+    blocks: list[Block] = []
+    left: list[Task] = []
+    for town in towns:
+        open_tasks = list(by_town[town])
+        while open_tasks:
+            seed = open_tasks[0]
+            trip = _best_trip(ctx, seed, open_tasks, busy, limit)
+            if trip is None:
+                left.append(seed)
+                open_tasks.pop(0)
+                continue
+            served = {t.key for day in trip.stops for t, *_ in day}
+            open_tasks = [t for t in open_tasks if t.key not in served]
+            blocks.append(trip.block())
+            busy.update((trip.eid, d) for d in trip.days)
+    return blocks, left
+
+
+def _best_trip(ctx: Context, seed: Task, town_tasks: list[Task], busy, limit: int) -> _Trip | None:
+    engineers = sorted(
+        seed.engineers, key=lambda e: (ctx.travel.leg(ctx.home(e), seed.point)[0], e)
+    )
+    best: tuple | None = None
+    for eid in engineers[:limit]:
+        calendar = ctx.calendar_of(eid)
+        days = [d for d, s in ctx.shifts[eid].items() if not s.overtime and (eid, d) not in busy]
+        for day in days:
+            nxt = calendar.next_working_day(day)
+            if nxt not in days:
+                continue
+            trip = _Trip(ctx, eid, (day, nxt))
+            if not trip.try_add(seed):
+                continue
+            rest = sorted(
+                (t for t in town_tasks if t.key != seed.key),
+                key=lambda t: (ctx.travel.leg(seed.point, t.point)[0], t.request_ref),
+            )
+            for task in rest:
+                trip.try_add(task)
+            arrival = next(s[1] for d in trip.stops for s in d if s[0].key == seed.key)
+            late = seed.deadline_min is not None and arrival > seed.deadline_min
+            count = sum(len(d) for d in trip.stops)
+            score = (late, day, -count, eid)
+            if best is None or score < best[0]:
+                best = (score, trip)
+            break  # the earliest feasible days of this engineer
+    return best[1] if best else None
