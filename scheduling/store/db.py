@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DATABASE_URL_ENV = "FIELDPLAN_DATABASE_URL"
@@ -48,6 +49,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _use_wal(engine: Engine) -> None:
+    """Switch the file to WAL journaling once (the mode is stored in the file)."""
+    with engine.connect() as connection:
+        if connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal":
+            return
+        # Another process may hold the file right now (e.g. migrating it) and SQLite does
+        # not wait for this pragma. WAL is an optimisation: the next engine will set it.
+        with suppress(OperationalError):
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for `database_url(url)`; SQLite files get foreign keys on and WAL journaling."""
     resolved = make_url(database_url(url))
@@ -57,8 +69,7 @@ def make_engine(url: str | None = None) -> Engine:
         engine = create_engine(resolved, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         if resolved.database and resolved.database != ":memory:":
-            with engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            _use_wal(engine)
         return engine
     return create_engine(resolved, pool_pre_ping=True)
 
@@ -78,11 +89,25 @@ def alembic_config(engine_or_url: Engine | str | None = None):
     return config
 
 
+# Any constant shared by every fieldplan process: the key of the migration lock.
+_MIGRATION_LOCK = 0x6669656C64706C61  # "fieldpla"
+
+
+def _lock_for_migration(connection) -> None:
+    """Serialize migrations between processes: two flows starting together on a new database
+    must not both create the tables. The lock ends with the transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the database's write lock, now
+
+
 def _run(engine_or_url: Engine | str | None, action) -> None:
     engine = engine_or_url if isinstance(engine_or_url, Engine) else make_engine(engine_or_url)
     config = alembic_config(engine)
     try:
         with engine.begin() as connection:
+            _lock_for_migration(connection)
             config.attributes["connection"] = connection
             action(config)
     finally:
@@ -91,9 +116,14 @@ def _run(engine_or_url: Engine | str | None, action) -> None:
 
 
 def upgrade(url_or_engine: Engine | str | None = None, revision: str = "head") -> None:
-    """Apply the migrations up to `revision` (default: the newest) to the database."""
+    """Apply the migrations up to `revision` (default: the newest) to the database.
+
+    Safe to call from several processes at once; a database already at head costs one read.
+    """
     from alembic import command
 
+    if revision == "head" and current_revision(url_or_engine) == head_revision():
+        return
     _run(url_or_engine, lambda config: command.upgrade(config, revision))
 
 

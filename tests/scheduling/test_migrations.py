@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -101,3 +103,17 @@ def test_open_database_migrates_sqlite_but_asks_for_upgrade_on_a_server(fresh_db
         assert current_revision(engine) == head_revision() == _head()
     finally:
         engine.dispose()
+
+
+def test_concurrent_first_starts_migrate_once(fresh_db_url):
+    """Several processes opening a new database at once all end at head, none fails."""
+
+    def open_and_read(_):
+        engine = ensure_database(fresh_db_url)
+        try:
+            return current_revision(engine)
+        finally:
+            engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert set(pool.map(open_and_read, range(4))) == {_head()}
