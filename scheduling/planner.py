@@ -15,12 +15,13 @@ speed (OR-Tools' search itself is deterministic).
 from __future__ import annotations
 
 import time as _time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 
 from scheduling.kpis import plan_kpis
-from scheduling.model import Plan, Problem, Unassigned, Visit
+from scheduling.model import Plan, Problem, Route, Unassigned, Visit
 from scheduling.planner_model import (
     Context,
     Task,
@@ -51,33 +52,29 @@ from scheduling.policy import Policy
 from scheduling.routing import NoSolution, RoutingCore, RoutingData, RoutingParams
 from scheduling.travel import GreatCircleTravel, Point, TravelProvider
 
-__all__ = ["PlanningError", "plan"]
+__all__ = ["Instance", "PlanningError", "Prepared", "finish", "plan", "prepare", "routing_instance"]
 
 
 class PlanningError(RuntimeError):
     """The planner could not produce a valid plan (e.g. pinned visits that conflict)."""
 
 
-def plan(
-    problem: Problem,
-    policy: Policy,
-    seed: int = 0,
-    time_limit: float | None = None,
-    travel: TravelProvider | None = None,
-    solution_limit: int | None = None,
-) -> Plan:
-    """Plan every open request of `problem` under `policy`; never returns an invalid plan.
+@dataclass
+class Prepared:
+    """Everything decided before the routing search: the context, the visits still to
+    route over the free engineer-day vehicles, and what is already booked or answered."""
 
-    Every request ends up either in ``visits`` (all its sessions) or in ``unassigned``
-    with a reason code and sentence. `time_limit` defaults to
-    ``policy.planner.time_limit_seconds``; the best plan found in it is returned.
-    `solution_limit` stops the search after that many improving solutions, which makes the
-    result independent of the machine's speed. Raises :class:`PlanningError` when pinned
-    visits cannot be kept or the plan fails validation.
-    """
-    began = _time.monotonic()
-    travel = travel or GreatCircleTravel(policy)
-    limit = policy.planner.time_limit_seconds if time_limit is None else time_limit
+    ctx: Context
+    routable: list[Task]
+    vehicles: list[Vehicle]
+    visits: list[Visit] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    unassigned: list[Unassigned] = field(default_factory=list)
+
+
+def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepared:
+    """Tasks and vehicles for the routing search, after answering unplannable requests and
+    booking pinned days, multi-day trainings and overnight trips."""
     ctx = build_context(problem, policy, travel)
     tasks, rejected = make_tasks(ctx)
     unassigned = [unassigned_entry(ref, code, text) for ref, (code, text) in rejected.items()]
@@ -105,16 +102,36 @@ def plan(
     far_keys = {t.key for t in far}
     for task in stranded:
         unassigned.append(unassigned_entry(task.request_ref, *_stranded_reason(ctx, task)))
-    routable = [t for t in routable if t.key not in far_keys]
-    vehicles = make_vehicles(ctx, busy)
-    visits, routes, dropped = _route(ctx, routable, vehicles, seed, limit, solution_limit)
-    unassigned.extend(dropped)
-
+    prepared = Prepared(
+        ctx=ctx,
+        routable=[t for t in routable if t.key not in far_keys],
+        vehicles=make_vehicles(ctx, busy),
+        visits=list(pinned_visits),
+        routes=list(pinned_routes),
+        unassigned=unassigned,
+    )
     for block in blocks:
-        visits.extend(block.visits)
-        routes.extend(block.routes)
-    visits.extend(pinned_visits)
-    routes.extend(pinned_routes)
+        prepared.visits.extend(block.visits)
+        prepared.routes.extend(block.routes)
+    return prepared
+
+
+def finish(
+    prepared: Prepared,
+    visits: list[Visit],
+    routes: list[Route],
+    unassigned: list[Unassigned],
+    seed: int,
+    began: float,
+) -> Plan:
+    """The Plan: routed and booked visits together, KPIs, checked by the validator.
+
+    Raises :class:`PlanningError` listing the broken rules when the plan is invalid.
+    """
+    ctx = prepared.ctx
+    visits = prepared.visits + visits
+    routes = prepared.routes + routes
+    unassigned = prepared.unassigned + unassigned
     result = Plan(
         visits=tuple(sorted(visits, key=lambda v: (v.day, v.engineer_id, v.start, v.key))),
         routes=tuple(sorted(routes, key=lambda r: (r.day, r.engineer_id))),
@@ -122,12 +139,12 @@ def plan(
         seed=seed,
         created_at=datetime.now(ctx.tz).replace(microsecond=0),
     )
-    kpis = plan_kpis(result, problem, policy, _time.monotonic() - began)
+    kpis = plan_kpis(result, ctx.problem, ctx.policy, _time.monotonic() - began)
     result = Plan(result.visits, result.routes, result.unassigned, kpis, seed, result.created_at)
 
     from scheduling.validate import validate_plan
 
-    violations = validate_plan(result, problem, policy, travel)
+    violations = validate_plan(result, ctx.problem, ctx.policy, ctx.travel)
     if violations:
         listed = "\n  ".join(str(v) for v in violations[:20])
         raise PlanningError(
@@ -136,22 +153,59 @@ def plan(
     return result
 
 
+def plan(
+    problem: Problem,
+    policy: Policy,
+    seed: int = 0,
+    time_limit: float | None = None,
+    travel: TravelProvider | None = None,
+    solution_limit: int | None = None,
+) -> Plan:
+    """Plan every open request of `problem` under `policy`; never returns an invalid plan.
+
+    Every request ends up either in ``visits`` (all its sessions) or in ``unassigned``
+    with a reason code and sentence. `time_limit` defaults to
+    ``policy.planner.time_limit_seconds``; the best plan found in it is returned.
+    `solution_limit` stops the search after that many improving solutions, which makes the
+    result independent of the machine's speed. Raises :class:`PlanningError` when pinned
+    visits cannot be kept or the plan fails validation.
+    """
+    began = _time.monotonic()
+    travel = travel or GreatCircleTravel(policy)
+    limit = policy.planner.time_limit_seconds if time_limit is None else time_limit
+    prepared = prepare(problem, policy, travel)
+    # The booking passes used part of the budget; the search gets the rest (at least 1 s).
+    remaining = max(1.0, limit - (_time.monotonic() - began))
+    visits, routes, dropped = _route(
+        prepared.ctx, prepared.routable, prepared.vehicles, seed, remaining, solution_limit
+    )
+    return finish(prepared, visits, routes, dropped, seed, began)
+
+
 def _routable_pin(ctx: Context, task: Task) -> bool:
     pin = task.pinned
     shift = ctx.shifts.get(pin.engineer_id, {}).get(pin.day)
     return task.sessions == 1 and shift is not None
 
 
-def _route(
-    ctx: Context,
-    tasks: list[Task],
-    vehicles: list[Vehicle],
-    seed: int,
-    limit: float,
-    solution_limit: int | None,
-) -> tuple[list[Visit], list, list[Unassigned]]:
-    """Route the single visits over the vehicles; (visits, routes, unassigned)."""
-    policy = ctx.policy
+@dataclass
+class Instance:
+    """The routing instance: depots then live tasks as nodes, travel between them, and
+    the vehicles each task may ride (skills, shift, lunch, customer dates)."""
+
+    depot_of: dict[str, int]
+    first: int  # node of the first task
+    live: list[Task]
+    allowed: dict[tuple[str, int], list[int]]
+    soonest: dict[tuple[str, int], int]  # earliest possible arrival per task
+    km: np.ndarray
+    minutes: np.ndarray
+    unassigned: list[Unassigned]
+
+
+def routing_instance(ctx: Context, tasks: list[Task], vehicles: list[Vehicle]) -> Instance:
+    """Nodes, travel matrices and allowed vehicles; tasks no vehicle can take are answered
+    (unassigned with a reason) instead of entering the search."""
     depot_points: dict[str, Point] = {}
     for vehicle in vehicles:
         depot_points.setdefault(vehicle.start_point.key, vehicle.start_point)
@@ -186,10 +240,40 @@ def _route(
             )
         code, text = _no_vehicle_reason(ctx, task)
         unassigned.append(unassigned_entry(task.request_ref, code, text))
-    if not live:
+    return Instance(
+        depot_of=depot_of,
+        first=first,
+        live=live,
+        allowed=allowed,
+        soonest=soonest,
+        km=np.asarray(all_km, dtype=float)[np.ix_(keep, keep)],
+        minutes=all_minutes[np.ix_(keep, keep)],
+        unassigned=unassigned,
+    )
+
+
+def _route(
+    ctx: Context,
+    tasks: list[Task],
+    vehicles: list[Vehicle],
+    seed: int,
+    limit: float,
+    solution_limit: int | None,
+) -> tuple[list[Visit], list, list[Unassigned]]:
+    """Route the single visits over the vehicles; (visits, routes, unassigned)."""
+    policy = ctx.policy
+    inst = routing_instance(ctx, tasks, vehicles)
+    unassigned = inst.unassigned
+    if not inst.live:
         return [], [], unassigned
-    km = np.asarray(all_km, dtype=float)[np.ix_(keep, keep)]
-    minutes = all_minutes[np.ix_(keep, keep)]
+    live, first, depot_of, allowed, soonest = (
+        inst.live,
+        inst.first,
+        inst.depot_of,
+        inst.allowed,
+        inst.soonest,
+    )
+    km, minutes = inst.km, inst.minutes
     horizon = ctx.horizon
     cost = travel_cost(km, policy, ctx.problem.start)
     data = RoutingData(

@@ -1,0 +1,200 @@
+"""Baselines the planner is measured against on the field scenarios (issue 4).
+
+Both baselines start from the planner's own preparation (:func:`scheduling.planner.prepare`:
+unplannable requests answered, multi-day trainings and overnight trips booked), so they
+differ from the planner only in how the day visits are routed over engineer-days:
+
+- :func:`greedy_plan`: what a dispatcher does by hand: requests in earliest-deadline-first
+  order, each appended to the route of the engineer-day that can take it soonest, the
+  engineer nearest to where they would come from first.
+- :func:`vroom_plan`: pyvroom (VROOM) on the same instance, engineer-days as vehicles,
+  skills as VROOM skills, lunch as a VROOM break, drop penalties as priorities (VROOM has
+  no soft deadlines). Its sequences are re-timed under the planner's rules, dropping a
+  visit that no longer fits.
+
+Every baseline plan is checked by the same independent validator.
+"""
+
+from __future__ import annotations
+
+import time as _time
+
+from scheduling.model import Plan, Problem, Route, Unassigned, Visit
+from scheduling.planner import Instance, Prepared, finish, prepare, routing_instance
+from scheduling.planner_model import Task, Vehicle, session_start
+from scheduling.planner_result import place_of
+from scheduling.planner_rules import travel_cost, visit_dropped
+from scheduling.policy import Policy
+from scheduling.routing import RoutingData
+from scheduling.travel import GreatCircleTravel, TravelProvider
+
+
+def _timed(
+    prepared: Prepared, inst: Instance, sequences: list[list[int]], reason: str
+) -> tuple[list[Visit], list[Route], list[Unassigned]]:
+    """Visits and routes for per-vehicle node sequences, timed by the planner's rules
+    (earliest start, lunch, shift); visits that do not fit are dropped."""
+    ctx, vehicles = prepared.ctx, prepared.vehicles
+    visits: list[Visit] = []
+    routes: list[Route] = []
+    placed: set[int] = set()
+    for v, sequence in enumerate(sequences):
+        if not sequence:
+            continue
+        vehicle = vehicles[v]
+        home = inst.depot_of[vehicle.start_point.key]
+        shift = vehicle.shift
+        stops: list[tuple[int, int]] = []  # (node, start)
+        prev, clock = home, shift.start
+        for node in sequence:
+            task = inst.live[node - inst.first]
+            start = session_start(task, shift, clock + int(inst.minutes[prev, node]))
+            if start is None or start + task.service + int(inst.minutes[node, home]) > shift.end:
+                continue
+            stops.append((node, start))
+            prev, clock = node, start + task.service
+        if not stops:
+            continue
+        departure = stops[0][1] - int(inst.minutes[home, stops[0][0]])
+        prev, prev_end = home, departure
+        keys = []
+        for node, start in stops:
+            task = inst.live[node - inst.first]
+            arrival = prev_end + int(inst.minutes[prev, node])
+            visits.append(
+                Visit(
+                    request_ref=task.request_ref,
+                    engineer_id=vehicle.engineer_id,
+                    day=vehicle.day,
+                    arrival=ctx.at(arrival),
+                    start=ctx.at(start),
+                    end=ctx.at(start + task.service),
+                    travel_km=round(float(inst.km[prev, node]), 3),
+                    travel_minutes=int(inst.minutes[prev, node]),
+                    deadline=task.deadline,
+                    late=task.deadline_min is not None and arrival > task.deadline_min,
+                    session=task.session,
+                )
+            )
+            keys.append(task.key)
+            placed.add(node)
+            prev, prev_end = node, start + task.service
+        routes.append(
+            Route(
+                engineer_id=vehicle.engineer_id,
+                day=vehicle.day,
+                start_place=place_of(vehicle.start_point),
+                end_place=place_of(vehicle.end_point),
+                visit_keys=tuple(keys),
+                departure=ctx.at(departure),
+                return_at=ctx.at(prev_end + int(inst.minutes[prev, home])),
+                return_km=round(float(inst.km[prev, home]), 3),
+                return_minutes=int(inst.minutes[prev, home]),
+            )
+        )
+    unassigned = list(inst.unassigned)
+    for offset, task in enumerate(inst.live):
+        if inst.first + offset not in placed:
+            unassigned.append(Unassigned(task.request_ref, "no_capacity", reason))
+    return visits, routes, unassigned
+
+
+def _edf(task: Task) -> tuple:
+    deadline = task.deadline_min if task.deadline_min is not None else 10**9
+    return (task.expired, deadline, -task.priority, task.request_ref)
+
+
+def greedy_sequences(prepared: Prepared, inst: Instance) -> list[list[int]]:
+    """Earliest deadline first; each visit appended to the engineer-day that can start it
+    soonest, the nearest engineer breaking ties (a dispatcher's manual plan)."""
+    vehicles = prepared.vehicles
+    state: list[tuple[int, int]] = []  # (last node, clock) per vehicle
+    homes = []
+    for vehicle in vehicles:
+        home = inst.depot_of[vehicle.start_point.key]
+        homes.append(home)
+        state.append((home, vehicle.shift.start))
+    sequences: list[list[int]] = [[] for _ in vehicles]
+    order = sorted(range(len(inst.live)), key=lambda i: _edf(inst.live[i]))
+    for i in order:
+        task = inst.live[i]
+        node = inst.first + i
+        best = None
+        for v in inst.allowed[task.key]:
+            vehicle: Vehicle = vehicles[v]
+            last, clock = state[v]
+            start = session_start(task, vehicle.shift, clock + int(inst.minutes[last, node]))
+            if start is None:
+                continue
+            if start + task.service + int(inst.minutes[node, homes[v]]) > vehicle.shift.end:
+                continue
+            score = (start, float(inst.km[last, node]), v)
+            if best is None or score < best[0]:
+                best = (score, v, start)
+        if best is not None:
+            _, v, start = best
+            sequences[v].append(node)
+            state[v] = (node, start + task.service)
+    return sequences
+
+
+def greedy_plan(
+    problem: Problem, policy: Policy, travel: TravelProvider | None = None, seed: int = 0
+) -> Plan:
+    """The dispatcher's earliest-deadline-first, nearest-engineer plan, validated."""
+    began = _time.monotonic()
+    prepared = prepare(problem, policy, travel or GreatCircleTravel(policy))
+    inst = routing_instance(prepared.ctx, prepared.routable, prepared.vehicles)
+    sequences = greedy_sequences(prepared, inst)
+    visits, routes, unassigned = _timed(
+        prepared, inst, sequences, "greedy dispatcher: no engineer-day could take it"
+    )
+    return finish(prepared, visits, routes, unassigned, seed, began)
+
+
+def vroom_plan(
+    problem: Problem,
+    policy: Policy,
+    travel: TravelProvider | None = None,
+    seed: int = 0,
+    seconds: float = 30.0,
+    exploration_level: int = 5,
+) -> Plan:
+    """pyvroom on the same engineer-day instance, re-timed and validated."""
+    from scheduling.routing_vroom import vroom_routes
+
+    began = _time.monotonic()
+    prepared = prepare(problem, policy, travel or GreatCircleTravel(policy))
+    ctx = prepared.ctx
+    inst = routing_instance(ctx, prepared.routable, prepared.vehicles)
+    n = inst.first + len(inst.live)
+    horizon = ctx.horizon
+    breaks = []
+    for vehicle in prepared.vehicles:
+        lunch = vehicle.shift.lunch
+        breaks.append([(lunch[0], lunch[0], lunch[1] - lunch[0])] if lunch else [])
+    data = RoutingData(
+        time=inst.minutes,
+        cost=travel_cost(inst.km, policy, problem.start),
+        service=[0] * inst.first + [t.service for t in inst.live],
+        windows=[(0, horizon)] * inst.first + [(t.earliest, t.latest) for t in inst.live],
+        starts=[inst.depot_of[v.start_point.key] for v in prepared.vehicles],
+        ends=[inst.depot_of[v.end_point.key] for v in prepared.vehicles],
+        vehicle_windows=[(v.shift.start, v.shift.end) for v in prepared.vehicles],
+        horizon=horizon,
+        allowed_vehicles=[None] * inst.first + [inst.allowed[t.key] for t in inst.live],
+        drop_penalty=[None] * inst.first + [visit_dropped(t, policy, horizon) for t in inst.live],
+        breaks=breaks,
+    )
+    assert data.num_nodes == n
+    sequences: list[list[int]] = [[] for _ in prepared.vehicles]
+    if inst.live:
+        remaining = max(1.0, seconds - (_time.monotonic() - began))
+        sequences = vroom_routes(data, timeout_s=remaining, exploration_level=exploration_level)
+    visits, routes, unassigned = _timed(
+        prepared, inst, sequences, "VROOM baseline: left unplanned or no longer fits"
+    )
+    return finish(prepared, visits, routes, unassigned, seed, began)
+
+
+__all__ = ["greedy_plan", "greedy_sequences", "vroom_plan"]
