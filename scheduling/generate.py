@@ -215,7 +215,7 @@ def _engineers(rng: random.Random, count: int, offices: tuple[Office, ...]) -> l
         # Everyone knows the PMS; the office's n-th engineer surely has the n-th other skill,
         # so each office covers every skill as soon as it has six engineers.
         skills = {"pms", extras[rank % len(extras)]}
-        skills.update(rng.sample(extras, rng.randint(0, 2)))
+        skills.update(rng.sample(extras, rng.randint(1, 3)))
         home_lat = home_lon = None
         if rng.random() < 0.6:
             home_lat, home_lon = _offset(
@@ -351,7 +351,7 @@ def _service_received(rng: random.Random, now: datetime) -> datetime:
     if roll < 0.08:  # the weekend web form and IM, or early this morning
         back = rng.uniform(1, 60)
         return (now - timedelta(hours=back)).replace(second=0, microsecond=0)
-    day = recent[0] if roll < 0.63 else recent[1] if roll < 0.95 else recent[2]
+    day = recent[0] if roll < 0.7 else recent[1] if roll < 0.97 else recent[2]
     return _at(day, rng, now)
 
 
@@ -367,11 +367,18 @@ def _window(
     return start, start + timedelta(days=length)
 
 
+# What each kind of service call needs, with how often: most calls are about the PMS itself,
+# specialists (database, network) are needed less often (and engineers are fewer).
 _SERVICE_SKILLS = {
-    "install": (("pos",), ("interface",), ("pms", "interface"), ("network",)),
-    "configure": (("pms",), ("pos",), ("interface",), ("network",)),
-    "troubleshoot": (("pms",), ("pos",), ("database",), ("network",), ("interface",)),
-}
+    "install": (
+        (("pos",), 0.4), (("interface",), 0.3), (("pms", "interface"), 0.15), (("network",), 0.15)
+    ),
+    "configure": ((("pms",), 0.5), (("pos",), 0.25), (("interface",), 0.15), (("network",), 0.1)),
+    "troubleshoot": (
+        (("pms",), 0.4), (("pos",), 0.2), (("database",), 0.15), (("network",), 0.1),
+        (("interface",), 0.15),
+    ),
+}  # fmt: skip
 _NOTES = {
     "install": ("新增收银点安装", "install a new POS terminal", "门锁接口安装"),
     "configure": ("房价代码配置", "configure the night audit", "set up a new outlet"),
@@ -451,7 +458,7 @@ def _request(
                 fields["required_skills"] = {"upgrade", "database"}
             duration = rng.choice(("3", "4"))
         else:
-            fields["required_skills"] = set(rng.choice(_SERVICE_SKILLS[subtype]))
+            fields["required_skills"] = set(_weighted(rng, _SERVICE_SKILLS[subtype]))
         fields["backup_confirmed"] = rng.random() < 0.6
         emergency = scenario == "emergency" or (
             urgency is Urgency.P1 and subtype == "troubleshoot" and rng.random() < 0.3
@@ -473,7 +480,7 @@ def _request(
         subtype = "health_check"
         received = _service_received(rng, now)
         duration = rng.choice(("2", "3", "4"))
-        fields["required_skills"] = {rng.choice(("database", "pms"))}
+        fields["required_skills"] = {_weighted(rng, (("pms", 0.6), ("database", 0.4)))}
         if rng.random() < 0.5:
             start, end = _window(rng, today, (0, 0), rng.randint(4, 9))
             fields.update(window_start=start, window_end=end)
