@@ -232,3 +232,32 @@ def test_received_is_always_accepted_plus_refused(engine, tiny_dir, tmp_path_fac
     assert report.received == report.accepted + report.refused
     assert report.refused == len({(e.file, e.row) for e in report.refused_rows})
     assert _count(engine, IntakeRowRow, IntakeRowRow.load_id == report.load_id) == len(rows)
+
+
+def test_chinese_excel_exports_load_as_the_same_customers(engine, tmp_path):
+    """A GBK export and a UTF-8-with-BOM export of the same sheet store the same customers."""
+    encodings = Path(__file__).resolve().parents[1] / "data" / "encodings"
+    gbk, bom = tmp_path / "gbk", tmp_path / "bom"
+    for folder, name in ((gbk, "customers-gbk.csv"), (bom, "customers-bom.csv")):
+        folder.mkdir()
+        shutil.copy(encodings / name, folder / "customers.csv")
+    first = load_path(engine, gbk / "customers.csv").file("customers")
+    assert (first.received, first.created) == (2, 2)
+    second = load_path(engine, bom / "customers.csv").file("customers")
+    assert (second.received, second.unchanged) == (2, 2)
+    with session_scope(engine) as session:
+        assert repo.get_customer(session, "C101").name == "广州白云宾馆"
+
+
+def test_an_xlsx_file_loads_like_its_csv(engine, folder, tmp_path):
+    """The same offices as .xlsx after .csv change nothing: both read to the same records."""
+    from openpyxl import Workbook
+
+    load_path(engine, folder / "offices.csv")
+    book = Workbook()
+    sheet = book.active
+    for line in (folder / "offices.csv").read_text(encoding="utf-8").splitlines():
+        sheet.append(line.split(","))
+    book.save(tmp_path / "offices.xlsx")
+    report = load_path(engine, tmp_path / "offices.xlsx").file("offices")
+    assert (report.received, report.unchanged, report.refused) == (2, 2, 0)
