@@ -228,7 +228,7 @@ def _version(value: str) -> str:
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" is a folder
         raise CellError("not an IANA time zone such as Asia/Shanghai") from None
     return value
 

@@ -77,7 +77,7 @@ class General(_Section):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Asia" is a folder
             raise ValueError(f"an IANA time zone such as 'Asia/Shanghai', got {value!r}") from exc
         return value
 

@@ -18,6 +18,7 @@ from scheduling.contract import (
     DATETIME,
     HOURS,
     PERIODS,
+    TIMEZONE,
     VERSION,
     WORDS,
     CellError,
@@ -116,6 +117,9 @@ def test_cells_read_their_documented_formats(cell, text, value):
         (DATETIME, "2026-11-30T08:00"),
         (PERIODS, "2026-01-01"),
         (WORDS, "pms pos"),
+        (TIMEZONE, "Asia"),
+        (TIMEZONE, "Mars/Olympus"),
+        (TIMEZONE, "x" * 300),
     ],
 )
 def test_cells_refuse_what_is_not_their_format(cell, text):
