@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduling.contract import CONTRACT, CalendarDay
+from scheduling.contract import CONTRACT, CalendarDay, to_row
 from scheduling.generate import generate_dataset, write_dataset
 from scheduling.intake import (
     KINDS,
@@ -429,17 +429,28 @@ def test_sample_folder_is_what_its_rebuild_script_writes(tmp_path):
     assert (SAMPLE / "requests.csv").read_text().startswith(generated)
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.text(max_size=12), min_size=1, max_size=20))
-def test_any_cell_text_is_read_or_refused_never_crashes(cells):
+# Texts that broke, or could break, a parser: NaN and infinities, a time-zone folder,
+# Unicode digits, full-width digits, impossible dates, Excel's reformatting.
+TRICKY = (
+    "Asia", "NaN", "sNaN", "inf", "-inf", "1e400", "-0", "0", "1", "２", "٣", "1_000",
+    "0x10", "9.1", "9.12", "2026-02-29", "2028-02-29", "2026-13-01", "2026/11/27 10:15",
+    "2026-11-27T10:15+08:00", "2026-11-27T10:15", "是", "否", "..", ";", "a;b c",
+    "2026-01-01..2025-01-01", "P1", "CN", "A", "city", "training", "upgrade", " ",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(CONTRACT))
+@settings(max_examples=80, deadline=None)
+@given(cells=st.lists(st.one_of(st.sampled_from(TRICKY), st.text(max_size=12)), max_size=20))
+def test_any_cell_text_is_read_or_refused_never_crashes(kind, cells):
     """Whatever the cells hold, the reader returns a record or errors naming row and value."""
-    spec = CONTRACT["requests"]
+    spec = CONTRACT[kind]
     header = list(spec.column_names)
-    rows, _ = parse_rows(spec, "requests.csv", header, [(2, cells)])
+    rows, _ = parse_rows(spec, "data.csv", header, [(2, cells)])
     for row in rows:
         assert (row.record is None) == bool(row.errors)
         for error in row.errors:
-            assert (error.file, error.row) == ("requests.csv", 2)
+            assert (error.file, error.row) == ("data.csv", 2)
             if error.column in row.raw:
                 assert error.value == row.raw[error.column]
 
@@ -457,3 +468,28 @@ def test_workbook_sheet_named_like_the_kind_is_read(tmp_path):
     workbook.save(tmp_path / "offices.xlsx")
     (office,) = parse_file(tmp_path / "offices.xlsx").records
     assert (office.office_id, office.lat, office.calendar) == ("GZ", 23.1291, "CN")
+
+
+def test_every_tricky_text_in_every_column_is_read_or_refused():
+    """Each tricky text put in each column of a valid row is read or refused, never a crash."""
+    data = generate_dataset(10, 3, seed=1, now=NOW)
+    data = replace(data, office_calendar=(CalendarDay("GZ", date(2026, 12, 4), False),))
+    samples = {
+        "offices": data.offices[0],
+        "office_calendar": data.office_calendar[0],
+        "engineers": data.engineers[0],
+        "customers": data.customers[0],
+        "requests": data.requests[0],
+    }
+    for kind, record in samples.items():
+        spec = CONTRACT[kind]
+        valid = to_row(kind, record)
+        header = list(valid)
+        for column in header:
+            for text in TRICKY:
+                cells = [text if name == column else valid[name] for name in header]
+                (row,) = parse_rows(spec, "data.csv", header, [(2, cells)])[0]
+                assert (row.record is None) == bool(row.errors), (kind, column, text)
+                for error in row.errors:
+                    assert error.column in header, (kind, column, text, error)
+                    assert error.value == row.raw[error.column]
