@@ -11,15 +11,20 @@ end place. Its cost items, at the rates in force on the trip's day
 - ``allowance``: one day away when the route touches an out-of-town customer or starts or
   ends at a hotel.
 
-Zone of a leg (:func:`leg_zone`): the farther zone of its two ends, i.e. of the customers
-it leads from and to (city < suburban < out of town). Home and office count as city, a
-hotel in another city than the engineer's office as out of town. So a leg costs the same in
-both directions, and the road back from an out-of-town customer to a city one is an
-inter-city fare, not a city taxi ride. The customer's zone is the one intake decided (its
-assessment), else :func:`scheduling.zones.zone_of` (the customer record's, else derived as
-POLICY.md 4 says). An out-of-town leg between two places of the same city (hotel ->
-customer in that town) is local travel: ``distance`` at the city rate, not a fare
-(:func:`leg_item`).
+Zone of a leg, decided by the customers it leads from and to (:func:`leg_billing`):
+
+- from or to the start or end place: the farther zone of its two ends (:func:`leg_zone`,
+  city < suburban < out of town), where home and office count as city and a hotel in
+  another city than the engineer's office as out of town;
+- between two customers: either customer's zone, whichever bills the leg cheaper (a city
+  -> suburban hop at the city rate; out of town <-> city as an inter-city fare). This is
+  what guarantees that one trip never costs more than the customers' stand-alone trips
+  (triangle inequality, each customer's part at its own rate).
+
+Both rules are symmetric: a road costs the same both ways. The customer's zone is the one
+intake decided (its assessment), else :func:`scheduling.zones.zone_of`. An out-of-town leg
+between two places of the same city (hotel -> customer in that town) is local travel:
+``distance`` at the city rate, not a fare (:func:`leg_item`).
 
 Kinds (POLICY.md 3): on-site service, training and health checks all bill their travel;
 the training itself is free and never appears here; remote work is never planned, so it
@@ -207,7 +212,7 @@ def road_km(policy: Policy) -> DistanceFn:
 @dataclass(frozen=True, slots=True)
 class _Leg:
     km: Decimal
-    zone: Zone
+    zones: tuple[Zone, ...]  # the zones it may be billed in; the cheaper one is billed
     from_city: str
     to_city: str
 
@@ -234,14 +239,57 @@ def leg_item(a: Zone, b: Zone, city_a: str, city_b: str) -> tuple[str, str]:
     return ("distance", zone.value)
 
 
-def _place_end(place: Place, city: str, home_city: str) -> tuple[Zone, str]:
+def _per_km(rates: CostRates) -> dict[tuple[str, str], Decimal]:
+    return {
+        ("distance", "city"): rates.city_per_km,
+        ("distance", "suburban"): rates.suburban_per_km,
+        ("fare", "rail"): rates.rail_per_km,
+    }
+
+
+def leg_billing(
+    zones: tuple[Zone, ...],
+    km: Decimal,
+    city_a: str,
+    city_b: str,
+    rates: CostRates,
+    fares: FareTable | None = None,
+) -> tuple[tuple[str, str], Decimal, Decimal | None]:
+    """How a leg is billed: ((item, tag), cost, table fare or None), the cheapest of `zones`.
+
+    A leg between two customers may be billed in either customer's zone and is billed in
+    the cheaper: city -> suburban customer at the city rate, out-of-town <-> city customer
+    as an inter-city fare. That choice is what makes one trip never cost more than the
+    customers' stand-alone trips (POLICY.md 5): each leg between customers is then at most
+    the way back from one plus the way out to the other, each at that customer's own rate.
+    A leg from or to the start or end place has one zone, :func:`leg_zone` of its ends.
+    Ties go to the first item in ITEMS order, so the choice never depends on stop order.
+    """
+    per_km = _per_km(rates)
+    options = []
+    for zone in zones:
+        key = leg_item(zone, zone, city_a, city_b)
+        table = (
+            fares.fare(city_a, city_b) if fares is not None and key == ("fare", "rail") else None
+        )
+        if table is not None:
+            options.append((table, ("fare", "table"), table))
+        else:
+            options.append((km * per_km[key], key, None))
+    cost, key, table = min(options, key=lambda o: (o[0], ITEMS.index(o[1][0]), o[1][1]))
+    return key, cost, table
+
+
+def _place_end(place: Place, city: str, home_city: str) -> tuple[Zone, str, bool]:
     if place.kind == "hotel" and not same_city(city, home_city):
-        return (Zone.OUT_OF_TOWN, city)
-    return (Zone.CITY, city)
+        return (Zone.OUT_OF_TOWN, city, False)
+    return (Zone.CITY, city, False)
 
 
-def _leg(km: float, a: tuple[Zone, str], b: tuple[Zone, str]) -> _Leg:
-    return _Leg(km_decimal(km), leg_zone(a[0], b[0]), a[1], b[1])
+def _leg(km: float, a: tuple[Zone, str, bool], b: tuple[Zone, str, bool]) -> _Leg:
+    between_customers = a[2] and b[2]  # then either zone may bill it: the cheaper does
+    zones = (a[0], b[0]) if between_customers else (leg_zone(a[0], b[0]),)
+    return _Leg(km_decimal(km), zones, a[1], b[1])
 
 
 class _Priced:
@@ -255,20 +303,16 @@ class _Priced:
         self.days = 0
 
     def leg(self, leg: _Leg) -> None:
-        key = leg_item(leg.zone, leg.zone, leg.from_city, leg.to_city)
-        if key == ("fare", "rail") and self.fares is not None:
-            fare = self.fares.fare(leg.from_city, leg.to_city)
-            if fare is not None:
-                self.table.append(fare)
-                return
+        key, _, table = leg_billing(
+            leg.zones, leg.km, leg.from_city, leg.to_city, self.rates, self.fares
+        )
+        if table is not None:
+            self.table.append(table)
+            return
         self.km[key] = self.km.get(key, Decimal(0)) + leg.km
 
     def items(self) -> tuple[CostItem, ...]:
-        per_km = {
-            ("distance", "city"): self.rates.city_per_km,
-            ("distance", "suburban"): self.rates.suburban_per_km,
-            ("fare", "rail"): self.rates.rail_per_km,
-        }
+        per_km = _per_km(self.rates)
         out = [
             CostItem(item, tag, km, per_km[item, tag], money(km * per_km[item, tag]))
             for (item, tag), km in self.km.items()
@@ -406,7 +450,7 @@ def price_trip(
                 f"route {trip_id(route.engineer_id, route.day)} lists visit "
                 f"{stop.request_ref}#{stop.session} that the plan does not hold"
             )
-        here = (stop.zone, customer.city.strip())
+        here = (stop.zone, customer.city.strip(), True)
         priced.leg(_leg(km, previous, here))
         previous = here
     priced.leg(_leg(route.return_km, previous, final_end))
@@ -421,7 +465,7 @@ def price_trip(
             route.start_place.lat, route.start_place.lon, customer.lat, customer.lon
         )
         back = ctx.distance(customer.lat, customer.lon, route.end_place.lat, route.end_place.lon)
-        here = (zone, customer.city.strip())
+        here = (zone, customer.city.strip(), True)
         solo.leg(_leg(there, start_end, here))
         solo.leg(_leg(back, here, final_end))
         solo.nights = lodging

@@ -92,13 +92,16 @@ def route(
     start: Place = HOME,
     end: Place = HOME,
     kind: Kind = Kind.ONSITE_SERVICE,
+    customers: dict[str, Customer] | None = None,
 ) -> tuple[Route, list[Visit], list[ServiceRequest]]:
-    """One engineer-day through the customers `stops`, in that order."""
+    """One engineer-day through the customers `stops` (ids of `customers`, default the
+    fixtures'), in that order."""
+    known = customers or BY_ID
     visits, requests = [], []
     previous = (start.lat, start.lon)
     clock = datetime.combine(day, time(9, 0), TZ)
     for cid in stops:
-        c = BY_ID[cid]
+        c = known[cid]
         leg = km(previous, (c.lat, c.lon))
         ref = request_ref(cid, day)
         visits.append(
@@ -145,13 +148,17 @@ def route(
     return r, visits, requests
 
 
-def build(*routes: tuple[Route, list[Visit], list[ServiceRequest]]) -> tuple[Plan, Problem]:
+def build(
+    *routes: tuple[Route, list[Visit], list[ServiceRequest]],
+    customers: tuple[Customer, ...] = CUSTOMERS,
+) -> tuple[Plan, Problem]:
     """A plan of the given routes and the problem that holds their requests."""
+    by_id = {c.customer_id: c for c in customers}
     visits = [v for _, vs, _ in routes for v in vs]
     requests = {r.request_ref: r for _, _, rs in routes for r in rs}
     assessments = tuple(
         Assessment(
-            ref, RequestStatus.ACCEPTED, "paid", "paid service", zone=BY_ID[r.customer_id].zone
+            ref, RequestStatus.ACCEPTED, "paid", "paid service", zone=by_id[r.customer_id].zone
         )
         for ref, r in requests.items()
     )
@@ -159,7 +166,7 @@ def build(*routes: tuple[Route, list[Visit], list[ServiceRequest]]) -> tuple[Pla
     problem = Problem(
         offices=(OFFICE,),
         engineers=ENGINEERS,
-        customers=CUSTOMERS,
+        customers=customers,
         requests=tuple(requests.values()),
         assessments=assessments,
         start=min(days),

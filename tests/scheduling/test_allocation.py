@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from scheduling.allocation import (
     split_items,
 )
 from scheduling.costs import plan_trips, trip_lines
-from scheduling.model import Place
+from scheduling.model import Customer, Place, Zone
 from scheduling.policy import load_policy
 from tests.scheduling.costs_fixtures import BY_ID, HOME, build, hotel_near, route
 
@@ -149,7 +150,8 @@ ends = st.sampled_from(["home", "hotel"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stops=trip_stops, end=ends, start_hotel=st.booleans(), seed=st.integers(0, 10_000))
 def test_random_trips_keep_every_allocation_promise(stops, end, start_hotel, seed):
-    """On random trips the lines add up to the trip, nobody exceeds its stand-alone cost and
+    """On random trips of the fixtures (hotels included) no trip costs more than its
+    stand-alone trips, the lines add up to the trip, nobody exceeds its stand-alone cost and
     reordering the stops (same trip cost) gives the same split."""
     start: Place = hotel_near(stops[0]) if start_hotel else HOME
     end_place: Place = hotel_near(stops[-1]) if end == "hotel" else HOME
@@ -158,10 +160,8 @@ def test_random_trips_keep_every_allocation_promise(stops, end, start_hotel, see
     lines = trip_lines(trip)
     standalone = dict(trip.standalone)
     billed = sum(line.amount for line in lines.lines)
-    if trip.total <= sum(standalone.values()):
-        assert billed == trip.total and not lines.capped
-    else:
-        assert lines.capped and billed + lines.unallocated == trip.total
+    assert trip.total <= sum(standalone.values()) and not lines.capped
+    assert billed == trip.total
     for customer in trip.customers:
         paid = sum(line.amount for line in lines.lines if line.customer_id == customer)
         assert paid <= standalone[customer]
@@ -178,3 +178,36 @@ def test_random_trips_keep_every_allocation_promise(stops, end, start_hotel, see
 
 def _fields(trip) -> dict:
     return {name: getattr(trip, name) for name in trip.__dataclass_fields__}
+
+
+def _customer(i: int, lat: float, lon: float, zone: Zone) -> Customer:
+    # Out-of-town customers each in their own town, the others in the office's city.
+    city = f"Town{i}" if zone is Zone.OUT_OF_TOWN else "Shanghai"
+    return replace(BY_ID["C001"], customer_id=f"X{i:02d}", city=city, lat=lat, lon=lon, zone=zone)
+
+
+random_customers = st.lists(
+    st.tuples(
+        st.floats(30.2, 32.2, allow_nan=False),
+        st.floats(120.4, 122.4, allow_nan=False),
+        st.sampled_from(list(Zone)),
+    ),
+    min_size=1,
+    max_size=7,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(points=random_customers)
+def test_a_round_trip_never_costs_more_than_its_standalone_trips(points):
+    """Home -> any customers, any zones, any order -> home: the triangle inequality holds for
+    the billed cost, so the split is never capped and bills the whole trip (POLICY.md 5)."""
+    customers = tuple(_customer(i, lat, lon, zone) for i, (lat, lon, zone) in enumerate(points))
+    by_id = {c.customer_id: c for c in customers}
+    plan, problem = build(
+        route("E1", date(2026, 11, 3), list(by_id), customers=by_id), customers=customers
+    )
+    (trip,) = plan_trips(plan, problem, POLICY)
+    lines = trip_lines(trip)
+    assert trip.total <= sum(v for _, v in trip.standalone)
+    assert not lines.capped and sum(line.amount for line in lines.lines) == trip.total

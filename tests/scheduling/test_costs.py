@@ -55,14 +55,23 @@ def test_city_trip_costs_its_km_at_the_city_rate():
     assert trip.trip_id == trip_id("E1", NOV) == "E1-2026-11-03"
 
 
-def test_a_leg_takes_the_farther_zone_of_its_two_ends():
-    """Office -> city -> suburban -> office: the 2nd and return legs are suburban km."""
+def test_legs_from_home_take_the_customer_zone_and_between_customers_the_cheaper():
+    """Office -> city -> suburban -> office: the hop between the two customers is billed at
+    the cheaper (city) rate, the way back from the suburban customer at the suburban rate."""
     plan, problem = build(route("E1", NOV, ["C001", "C003"]))
     (trip,) = plan_trips(plan, problem, POLICY)
     items = _items(trip)
-    assert items["distance:city"].quantity == _leg_km(HOME_AT, _at("C001"))
-    assert items["distance:suburban"].quantity == _leg_km(_at("C001"), _at("C003"), HOME_AT)
+    assert items["distance:city"].quantity == _leg_km(HOME_AT, _at("C001"), _at("C003"))
+    assert items["distance:suburban"].quantity == _leg_km(_at("C003"), HOME_AT)
     assert items["distance:suburban"].unit_rate == Decimal("3.10")
+
+
+def test_combining_a_city_and_a_suburban_customer_never_costs_more_than_two_trips():
+    """Whichever is visited first, one trip costs at most the two stand-alone trips."""
+    for order in (["C002", "C003"], ["C003", "C002"]):
+        plan, problem = build(route("E1", NOV, order))
+        (trip,) = plan_trips(plan, problem, POLICY)
+        assert trip.total <= sum(v for _, v in trip.standalone)
 
 
 def test_the_road_back_from_out_of_town_is_a_fare_and_costs_the_same_both_ways():
