@@ -33,6 +33,9 @@ from scheduling.store.base import Base
 from scheduling.store.columns import Hours
 from scheduling.store.types import AwareDateTime
 
+# Identifiers are capped at 64 characters by the data contract; codes are ours. Free text
+# (names, addresses, versions, skills) is unbounded TEXT, so that a long hotel name is
+# accepted on PostgreSQL exactly as on SQLite instead of failing the file.
 ID = String(64)
 CODE = String(32)
 
@@ -45,8 +48,8 @@ class OfficeRow(Base):
     __tablename__ = "offices"
 
     office_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    city: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Text)
+    city: Mapped[str] = mapped_column(Text)
     calendar: Mapped[str] = mapped_column(String(8))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
@@ -70,7 +73,7 @@ class OfficeCalendarOverrideRow(Base):
     office_id: Mapped[str] = mapped_column(ForeignKey("offices.office_id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     working: Mapped[bool] = mapped_column(Boolean)  # True: extra working day; False: day off
-    note: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
 
     office: Mapped[OfficeRow] = relationship(back_populates="overrides")
 
@@ -81,10 +84,10 @@ class EngineerRow(Base):
     __tablename__ = "engineers"
 
     engineer_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
     office_id: Mapped[str] = mapped_column(ForeignKey("offices.office_id"), index=True)
-    email: Mapped[str] = mapped_column(String(200), default="")
-    phone: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(Text, default="")
     home_lat: Mapped[float | None] = mapped_column(Float)
     home_lon: Mapped[float | None] = mapped_column(Float)
 
@@ -101,7 +104,7 @@ class EngineerSkillRow(Base):
     engineer_id: Mapped[str] = mapped_column(
         ForeignKey("engineers.engineer_id", ondelete="CASCADE"), primary_key=True
     )
-    skill: Mapped[str] = mapped_column(String(64), primary_key=True)
+    skill: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 class CustomerRow(Base):
@@ -110,9 +113,9 @@ class CustomerRow(Base):
     __tablename__ = "customers"
 
     customer_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    city: Mapped[str] = mapped_column(String(100))
-    address: Mapped[str] = mapped_column(String(400), default="")
+    name: Mapped[str] = mapped_column(Text)
+    city: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text, default="")
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     office_id: Mapped[str | None] = mapped_column(ForeignKey("offices.office_id"), index=True)
@@ -120,10 +123,10 @@ class CustomerRow(Base):
     level: Mapped[str] = mapped_column(String(4))
     licensed: Mapped[bool] = mapped_column(Boolean)
     purchase_date: Mapped[date] = mapped_column(Date)
-    product_version: Mapped[str] = mapped_column(CODE)
+    product_version: Mapped[str] = mapped_column(Text)
     upgrade_agreement: Mapped[bool] = mapped_column(Boolean, default=False)
-    contact_name: Mapped[str] = mapped_column(String(200), default="")
-    contact_phone: Mapped[str] = mapped_column(String(64), default="")
+    contact_name: Mapped[str] = mapped_column(Text, default="")
+    contact_phone: Mapped[str] = mapped_column(Text, default="")
 
     paid_periods: Mapped[list[ContractPeriodRow]] = relationship(
         cascade="all, delete-orphan", order_by="ContractPeriodRow.start"
@@ -155,7 +158,7 @@ class CustomModuleRow(Base):
     customer_id: Mapped[str] = mapped_column(
         ForeignKey("customers.customer_id", ondelete="CASCADE"), primary_key=True
     )
-    module: Mapped[str] = mapped_column(String(100), primary_key=True)
+    module: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 # --- what intake received ----------------------------------------------------------------
@@ -167,7 +170,7 @@ class IntakeLoadRow(Base):
     __tablename__ = "intake_loads"
 
     load_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    file_name: Mapped[str] = mapped_column(String(500))
+    file_name: Mapped[str] = mapped_column(Text)
     file_kind: Mapped[str] = mapped_column(CODE)
     sha256: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(AwareDateTime)
@@ -188,7 +191,7 @@ class IntakeRowRow(Base):
     load_id: Mapped[int] = mapped_column(
         ForeignKey("intake_loads.load_id", ondelete="CASCADE"), index=True
     )
-    file_name: Mapped[str] = mapped_column(String(500))
+    file_name: Mapped[str] = mapped_column(Text)
     file_kind: Mapped[str] = mapped_column(CODE)
     row_number: Mapped[int] = mapped_column(Integer)
     record_id: Mapped[str | None] = mapped_column(ID, index=True)  # id / request_ref if read
@@ -196,7 +199,7 @@ class IntakeRowRow(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # accepted/refused/updated/unchanged
     reason_code: Mapped[str] = mapped_column(CODE, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
-    column: Mapped[str | None] = mapped_column(String(100))
+    column: Mapped[str | None] = mapped_column(Text)
     value: Mapped[str | None] = mapped_column(Text)
 
 
@@ -208,15 +211,15 @@ class RequestRow(Base):
     request_ref: Mapped[str] = mapped_column(ID, primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), index=True)
     kind: Mapped[str] = mapped_column(CODE)
-    subtype: Mapped[str] = mapped_column(String(64))
+    subtype: Mapped[str] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(4))
     channel: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(AwareDateTime)
     duration_hours: Mapped[Decimal] = mapped_column(Hours)
     sessions: Mapped[int] = mapped_column(Integer, default=1)
     required_skills: Mapped[list[str]] = mapped_column(JSON, default=list)
-    target_version: Mapped[str | None] = mapped_column(CODE)
-    module: Mapped[str | None] = mapped_column(String(100))
+    target_version: Mapped[str | None] = mapped_column(Text)
+    module: Mapped[str | None] = mapped_column(Text)
     backup_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     window_start: Mapped[date | None] = mapped_column(Date)
     window_end: Mapped[date | None] = mapped_column(Date)
@@ -348,11 +351,11 @@ class PlanRouteRow(Base):
     start_kind: Mapped[str] = mapped_column(String(16))
     start_lat: Mapped[float] = mapped_column(Float)
     start_lon: Mapped[float] = mapped_column(Float)
-    start_label: Mapped[str] = mapped_column(String(200), default="")
+    start_label: Mapped[str] = mapped_column(Text, default="")
     end_kind: Mapped[str] = mapped_column(String(16))
     end_lat: Mapped[float] = mapped_column(Float)
     end_lon: Mapped[float] = mapped_column(Float)
-    end_label: Mapped[str] = mapped_column(String(200), default="")
+    end_label: Mapped[str] = mapped_column(Text, default="")
     visit_keys: Mapped[list[Any]] = mapped_column(JSON, default=list)
     departure: Mapped[datetime] = mapped_column(AwareDateTime)
     return_at: Mapped[datetime] = mapped_column(AwareDateTime)

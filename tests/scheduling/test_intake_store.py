@@ -261,3 +261,13 @@ def test_an_xlsx_file_loads_like_its_csv(engine, folder, tmp_path):
     book.save(tmp_path / "offices.xlsx")
     report = load_path(engine, tmp_path / "offices.xlsx").file("offices")
     assert (report.received, report.unchanged, report.refused) == (2, 2, 0)
+
+
+def test_long_free_text_is_stored_the_same_on_every_backend(engine, folder):
+    """A 300-character hotel name and address are accepted on PostgreSQL as on SQLite."""
+    name = "Grand " * 50
+    _edit(folder / "customers.csv", "Pearl River Hotel", name.strip())
+    report = load_path(engine, folder)
+    assert report.file("customers").refused == 0
+    with session_scope(engine) as session:
+        assert repo.get_customer(session, "C001").name == name.strip()
