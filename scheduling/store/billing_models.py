@@ -99,11 +99,11 @@ class CostLineRow(Base):
     line_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     trip_id: Mapped[str] = mapped_column(ForeignKey("trips.trip_id"), index=True)
     customer_id: Mapped[str] = mapped_column(ID, index=True)
-    customer_name: Mapped[str] = mapped_column(String(200))
-    request_ref: Mapped[str] = mapped_column(String(500))  # ';'-joined when several
+    customer_name: Mapped[str] = mapped_column(Text)
+    request_ref: Mapped[str] = mapped_column(Text)  # ';'-joined when several
     visit_date: Mapped[date] = mapped_column(Date, index=True)
     engineer_id: Mapped[str] = mapped_column(ID)
-    engineer_name: Mapped[str] = mapped_column(String(200))
+    engineer_name: Mapped[str] = mapped_column(Text)
     item: Mapped[str] = mapped_column(String(16))
     tag: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal(18, 3))
@@ -129,7 +129,7 @@ class ActualExpenseRow(Base):
     item: Mapped[str] = mapped_column(String(16))
     amount: Mapped[Decimal] = mapped_column(Money)
     note: Mapped[str] = mapped_column(Text, default="")
-    source: Mapped[str] = mapped_column(String(300), default="")  # cli, or file:row
+    source: Mapped[str] = mapped_column(Text, default="")  # cli, or file:row
     recorded_at: Mapped[datetime] = mapped_column(AwareDateTime)
 
 
@@ -169,11 +169,11 @@ class ExportBatchLineRow(Base):
     line_amount: Mapped[Decimal] = mapped_column(Money)  # the line's amount after it
     # Snapshot of the line as exported, so the batch's files can be rebuilt unchanged.
     customer_id: Mapped[str] = mapped_column(ID)
-    customer_name: Mapped[str] = mapped_column(String(200))
-    request_ref: Mapped[str] = mapped_column(String(500))
+    customer_name: Mapped[str] = mapped_column(Text)
+    request_ref: Mapped[str] = mapped_column(Text)
     visit_date: Mapped[date] = mapped_column(Date)
     engineer_id: Mapped[str] = mapped_column(ID)
-    engineer_name: Mapped[str] = mapped_column(String(200))
+    engineer_name: Mapped[str] = mapped_column(Text)
     trip_id: Mapped[str] = mapped_column(String(100))
     item: Mapped[str] = mapped_column(String(16))
     tag: Mapped[str] = mapped_column(String(16))

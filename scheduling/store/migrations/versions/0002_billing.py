@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.Column("item", sa.String(length=16), nullable=False),
         sa.Column("amount", scheduling.store.types.Money(precision=14, scale=2), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("source", sa.String(length=300), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
         sa.Column(
             "recorded_at", scheduling.store.types.AwareDateTime(timezone=True), nullable=False
         ),
@@ -99,11 +99,11 @@ def upgrade() -> None:
         sa.Column("line_id", sa.String(length=200), nullable=False),
         sa.Column("trip_id", sa.String(length=100), nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=False),
-        sa.Column("customer_name", sa.String(length=200), nullable=False),
-        sa.Column("request_ref", sa.String(length=500), nullable=False),
+        sa.Column("customer_name", sa.Text(), nullable=False),
+        sa.Column("request_ref", sa.Text(), nullable=False),
         sa.Column("visit_date", sa.Date(), nullable=False),
         sa.Column("engineer_id", sa.String(length=64), nullable=False),
-        sa.Column("engineer_name", sa.String(length=200), nullable=False),
+        sa.Column("engineer_name", sa.Text(), nullable=False),
         sa.Column("item", sa.String(length=16), nullable=False),
         sa.Column("tag", sa.String(length=16), nullable=False),
         sa.Column(
@@ -147,11 +147,11 @@ def upgrade() -> None:
             "line_amount", scheduling.store.types.Money(precision=14, scale=2), nullable=False
         ),
         sa.Column("customer_id", sa.String(length=64), nullable=False),
-        sa.Column("customer_name", sa.String(length=200), nullable=False),
-        sa.Column("request_ref", sa.String(length=500), nullable=False),
+        sa.Column("customer_name", sa.Text(), nullable=False),
+        sa.Column("request_ref", sa.Text(), nullable=False),
         sa.Column("visit_date", sa.Date(), nullable=False),
         sa.Column("engineer_id", sa.String(length=64), nullable=False),
-        sa.Column("engineer_name", sa.String(length=200), nullable=False),
+        sa.Column("engineer_name", sa.Text(), nullable=False),
         sa.Column("trip_id", sa.String(length=100), nullable=False),
         sa.Column("item", sa.String(length=16), nullable=False),
         sa.Column("tag", sa.String(length=16), nullable=False),
