@@ -313,3 +313,19 @@ def test_the_sample_export_reads_back_in_pandas_and_openpyxl(sample_export):
     assert list(lines["line_id"]) == list(frame["line_id"])
     workbook = openpyxl.load_workbook(result.xlsx_path, read_only=True)
     assert workbook.sheetnames == ["lines", "per customer", "totals"]
+
+
+def test_long_hotel_names_are_stored_and_exported_on_every_backend(session, tmp_path):
+    """A 300-character customer name goes through the ledger and the files unchanged."""
+    from dataclasses import replace as _replace
+
+    from tests.scheduling.costs_fixtures import CUSTOMERS
+
+    long_name = "上海" + "国际大酒店" * 60
+    customers = tuple(
+        _replace(c, name=long_name) if c.customer_id == "C001" else c for c in CUSTOMERS
+    )
+    plan, problem = build(route("E1", D1, ["C001"]), customers=customers)
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    result = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, now=T0)
+    assert {line.customer_name for line in batch_lines(session, result.batch_id)} == {long_name}
