@@ -21,9 +21,9 @@ import time as _time
 
 from scheduling.model import Plan, Problem, Route, Unassigned, Visit
 from scheduling.planner import Instance, Prepared, finish, prepare, routing_instance
-from scheduling.planner_model import Task, Vehicle, session_start
 from scheduling.planner_result import place_of
 from scheduling.planner_rules import travel_cost, visit_dropped
+from scheduling.planner_start import greedy_sequences, retime
 from scheduling.policy import Policy
 from scheduling.routing import RoutingData
 from scheduling.travel import GreatCircleTravel, TravelProvider
@@ -38,21 +38,13 @@ def _timed(
     visits: list[Visit] = []
     routes: list[Route] = []
     placed: set[int] = set()
+    timed = retime(ctx, inst, vehicles, sequences)
     for v, sequence in enumerate(sequences):
         if not sequence:
             continue
         vehicle = vehicles[v]
         home = inst.depot_of[vehicle.start_point.key]
-        shift = vehicle.shift
-        stops: list[tuple[int, int]] = []  # (node, start)
-        prev, clock = home, shift.start
-        for node in sequence:
-            task = inst.live[node - inst.first]
-            start = session_start(task, shift, clock + int(inst.minutes[prev, node]))
-            if start is None or start + task.service + int(inst.minutes[node, home]) > shift.end:
-                continue
-            stops.append((node, start))
-            prev, clock = node, start + task.service
+        stops = timed[v]
         if not stops:
             continue
         departure = stops[0][1] - int(inst.minutes[home, stops[0][0]])
@@ -99,45 +91,6 @@ def _timed(
     return visits, routes, unassigned
 
 
-def _edf(task: Task) -> tuple:
-    deadline = task.deadline_min if task.deadline_min is not None else 10**9
-    return (task.expired, deadline, -task.priority, task.request_ref)
-
-
-def greedy_sequences(prepared: Prepared, inst: Instance) -> list[list[int]]:
-    """Earliest deadline first; each visit appended to the engineer-day that can start it
-    soonest, the nearest engineer breaking ties (a dispatcher's manual plan)."""
-    vehicles = prepared.vehicles
-    state: list[tuple[int, int]] = []  # (last node, clock) per vehicle
-    homes = []
-    for vehicle in vehicles:
-        home = inst.depot_of[vehicle.start_point.key]
-        homes.append(home)
-        state.append((home, vehicle.shift.start))
-    sequences: list[list[int]] = [[] for _ in vehicles]
-    order = sorted(range(len(inst.live)), key=lambda i: _edf(inst.live[i]))
-    for i in order:
-        task = inst.live[i]
-        node = inst.first + i
-        best = None
-        for v in inst.allowed[task.key]:
-            vehicle: Vehicle = vehicles[v]
-            last, clock = state[v]
-            start = session_start(task, vehicle.shift, clock + int(inst.minutes[last, node]))
-            if start is None:
-                continue
-            if start + task.service + int(inst.minutes[node, homes[v]]) > vehicle.shift.end:
-                continue
-            score = (start, float(inst.km[last, node]), v)
-            if best is None or score < best[0]:
-                best = (score, v, start)
-        if best is not None:
-            _, v, start = best
-            sequences[v].append(node)
-            state[v] = (node, start + task.service)
-    return sequences
-
-
 def greedy_plan(
     problem: Problem, policy: Policy, travel: TravelProvider | None = None, seed: int = 0
 ) -> Plan:
@@ -145,7 +98,7 @@ def greedy_plan(
     began = _time.monotonic()
     prepared = prepare(problem, policy, travel or GreatCircleTravel(policy))
     inst = routing_instance(prepared.ctx, prepared.routable, prepared.vehicles)
-    sequences = greedy_sequences(prepared, inst)
+    sequences = greedy_sequences(prepared.ctx, inst, prepared.vehicles)
     visits, routes, unassigned = _timed(
         prepared, inst, sequences, "greedy dispatcher: no engineer-day could take it"
     )
@@ -197,4 +150,4 @@ def vroom_plan(
     return finish(prepared, visits, routes, unassigned, seed, began)
 
 
-__all__ = ["greedy_plan", "greedy_sequences", "vroom_plan"]
+__all__ = ["greedy_plan", "vroom_plan"]

@@ -14,6 +14,7 @@ speed (OR-Tools' search itself is deterministic).
 
 from __future__ import annotations
 
+import dataclasses
 import time as _time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,10 +47,17 @@ from scheduling.planner_rules import (
     travel_cost,
     visit_dropped,
 )
+from scheduling.planner_start import first_routes, greedy_sequences, retime, vroom_sequences
 from scheduling.planner_training import book_trainings
 from scheduling.planner_trips import book_trips, needs_overnight
 from scheduling.policy import Policy
-from scheduling.routing import NoSolution, RoutingCore, RoutingData, RoutingParams
+from scheduling.routing import (
+    NoSolution,
+    RoutingCore,
+    RoutingData,
+    RoutingParams,
+    RoutingSolution,
+)
 from scheduling.travel import GreatCircleTravel, Point, TravelProvider
 
 __all__ = ["Instance", "PlanningError", "Prepared", "finish", "plan", "prepare", "routing_instance"]
@@ -309,10 +317,22 @@ def _route(
             pinned_visit(core, node, ctx.minute(task.pinned.start))
     overtime_and_workload(core, vehicles, policy)
     initial = _warm_start(ctx, live, vehicles, first)
+    began = _time.monotonic()
+    if initial is None and policy.planner.first_solution == "greedy":
+        initial = greedy_sequences(ctx, inst, vehicles)
+    elif initial is None and policy.planner.first_solution == "vroom":
+        initial = vroom_sequences(_vroom_data(data, inst, vehicles), seconds=0.3 * limit)
+    if initial is not None:
+        initial = first_routes(ctx, inst, vehicles, initial)
+        core.params = dataclasses.replace(
+            core.params, time_limit_s=max(0.5, limit - (_time.monotonic() - began))
+        )
     try:
         solution = core.solve(initial)
-    except NoSolution as exc:
-        raise PlanningError(f"no plan keeps every pinned visit: {exc}") from None
+    except NoSolution:
+        # No first solution within the budget (a very large instance): the dispatcher's
+        # greedy plan is returned rather than nothing (issue 4: "never nothing").
+        solution = _greedy_solution(ctx, inst, vehicles)
 
     tasks_by_node = {first + i: t for i, t in enumerate(live)}
     visits, routes = routes_from_solution(
@@ -323,6 +343,44 @@ def _route(
         code, text = _dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
         unassigned.append(unassigned_entry(task.request_ref, code, text))
     return visits, routes, unassigned
+
+
+def _greedy_solution(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> RoutingSolution:
+    """The greedy first solution, re-timed, in the routing core's solution format."""
+    timed = retime(ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles))
+    placed = {node for stops in timed for node, _ in stops}
+    for offset, task in enumerate(inst.live):
+        if task.pinned is not None and inst.first + offset not in placed:
+            raise PlanningError(
+                f"no plan keeps pinned visit {task.request_ref}#{task.session} within the budget"
+            )
+    departures = []
+    for v, stops in enumerate(timed):
+        home = inst.depot_of[vehicles[v].start_point.key]
+        departures.append(
+            stops[0][1] - int(inst.minutes[home, stops[0][0]]) if stops else vehicles[v].shift.start
+        )
+    return RoutingSolution(
+        routes=[[node for node, _ in stops] for stops in timed],
+        start_times={node: start for stops in timed for node, start in stops},
+        departures=departures,
+        returns=[v.shift.end for v in vehicles],
+        dropped=[inst.first + i for i in range(len(inst.live)) if inst.first + i not in placed],
+        objective=0,
+        status="greedy_fallback",
+        seconds=0.0,
+    )
+
+
+def _vroom_data(data: RoutingData, inst: Instance, vehicles: list[Vehicle]) -> RoutingData:
+    """The routing data with what VROOM needs and OR-Tools gets otherwise: allowed
+    vehicles (VROOM skills) and the lunch break."""
+    breaks = []
+    for vehicle in vehicles:
+        lunch = vehicle.shift.lunch
+        breaks.append([(lunch[0], lunch[0], lunch[1] - lunch[0])] if lunch else [])
+    allowed = [None] * inst.first + [inst.allowed[t.key] for t in inst.live]
+    return dataclasses.replace(data, allowed_vehicles=allowed, breaks=breaks)
 
 
 def _warm_start(

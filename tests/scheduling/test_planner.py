@@ -252,3 +252,36 @@ def test_requests_intake_did_not_accept_are_listed_not_planned(status):
     result = solve(prob)
     assert not result.visits
     assert [(u.request_ref, u.reason_code) for u in result.unassigned] == [("R1", str(status))]
+
+
+@pytest.mark.parametrize("start", ["greedy", "vroom"])
+def test_other_first_solutions_give_valid_complete_plans(start):
+    """Starting the search from the greedy dispatcher or from VROOM still plans
+    everything, validly."""
+    planner = POLICY.planner.model_copy(update={"first_solution": start})
+    result = solve(basic_problem(), POLICY.model_copy(update={"planner": planner}))
+    assert not result.unassigned and len(result.visits) == 3
+
+
+def test_a_search_without_any_solution_returns_the_dispatchers_plan(monkeypatch):
+    """When OR-Tools finds nothing within the budget, the greedy plan is returned, never
+    nothing."""
+    from scheduling import routing
+
+    def fail(self, initial_routes=None):
+        raise routing.NoSolution("budget exhausted")
+
+    monkeypatch.setattr(routing.RoutingCore, "solve", fail)
+    result = solve(basic_problem())
+    assert len(result.visits) == 3
+
+
+def test_previous_plan_warm_start_keeps_a_valid_plan():
+    """Re-planning with the last plan as a warm start gives a valid plan that still
+    serves every request."""
+    first = solve(basic_problem())
+    base = basic_problem()
+    again = problem(base.requests, base.assessments, base.engineers, previous=first.visits)
+    result = solve(again)
+    assert not result.unassigned
+    assert {v.key for v in result.visits} == {v.key for v in first.visits}

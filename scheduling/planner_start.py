@@ -1,0 +1,95 @@
+"""First solutions for the routing search: a dispatcher's greedy plan or VROOM's routes.
+
+OR-Tools' own insertion heuristics ignore deadlines until local search finds them; a
+first solution that already serves the most urgent visits first gives guided local search
+a much better starting point. Every sequence is re-timed under the planner's rules
+(earliest start, lunch, shift, back home in time) and a visit that does not fit is left
+out, so the first solution is feasible for the model by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from scheduling.planner_model import Context, Task, Vehicle, session_start
+
+
+def _edf(task: Task) -> tuple:
+    deadline = task.deadline_min if task.deadline_min is not None else 10**9
+    return (task.pinned is None, task.expired, deadline, -task.priority, task.request_ref)
+
+
+def _start(ctx: Context, task: Task, vehicle: Vehicle, arrival: int) -> int | None:
+    if task.pinned is not None:
+        fixed = ctx.minute(task.pinned.start)
+        return fixed if arrival <= fixed else None
+    return session_start(task, vehicle.shift, arrival)
+
+
+def retime(
+    ctx: Context, inst, vehicles: Sequence[Vehicle], sequences: Sequence[Sequence[int]]
+) -> list[list[tuple[int, int]]]:
+    """Per vehicle, the (node, start) pairs of `sequences` that fit in order under the
+    planner's rules; nodes that do not fit are left out."""
+    out: list[list[tuple[int, int]]] = []
+    for v, sequence in enumerate(sequences):
+        vehicle = vehicles[v]
+        home = inst.depot_of[vehicle.start_point.key]
+        end = inst.depot_of[vehicle.end_point.key]
+        stops: list[tuple[int, int]] = []
+        prev, clock = home, vehicle.shift.start
+        for node in sequence:
+            task = inst.live[node - inst.first]
+            start = _start(ctx, task, vehicle, clock + int(inst.minutes[prev, node]))
+            if start is None:
+                continue
+            if start + task.service + int(inst.minutes[node, end]) > vehicle.shift.end:
+                continue
+            stops.append((node, start))
+            prev, clock = node, start + task.service
+        out.append(stops)
+    return out
+
+
+def greedy_sequences(ctx: Context, inst, vehicles: Sequence[Vehicle]) -> list[list[int]]:
+    """Earliest deadline first; each visit appended to the engineer-day that can start it
+    soonest, the nearest engineer breaking ties (a dispatcher's manual plan)."""
+    state: list[tuple[int, int]] = []  # (last node, clock) per vehicle
+    ends = []
+    for vehicle in vehicles:
+        state.append((inst.depot_of[vehicle.start_point.key], vehicle.shift.start))
+        ends.append(inst.depot_of[vehicle.end_point.key])
+    sequences: list[list[int]] = [[] for _ in vehicles]
+    order = sorted(range(len(inst.live)), key=lambda i: _edf(inst.live[i]))
+    for i in order:
+        task = inst.live[i]
+        node = inst.first + i
+        best = None
+        for v in inst.allowed[task.key]:
+            vehicle = vehicles[v]
+            last, clock = state[v]
+            start = _start(ctx, task, vehicle, clock + int(inst.minutes[last, node]))
+            if start is None:
+                continue
+            if start + task.service + int(inst.minutes[node, ends[v]]) > vehicle.shift.end:
+                continue
+            score = (start, float(inst.km[last, node]), v)
+            if best is None or score < best[0]:
+                best = (score, v, start)
+        if best is not None:
+            _, v, start = best
+            sequences[v].append(node)
+            state[v] = (node, start + task.service)
+    return sequences
+
+
+def vroom_sequences(data, seconds: float, exploration_level: int = 5) -> list[list[int]]:
+    """VROOM's routes for a RoutingData that carries allowed vehicles and lunch breaks."""
+    from scheduling.routing_vroom import vroom_routes
+
+    return vroom_routes(data, timeout_s=seconds, exploration_level=exploration_level)
+
+
+def first_routes(ctx: Context, inst, vehicles: Sequence[Vehicle], sequences) -> list[list[int]]:
+    """`sequences` re-timed and stripped of what does not fit, as node lists."""
+    return [[node for node, _ in stops] for stops in retime(ctx, inst, vehicles, sequences)]
