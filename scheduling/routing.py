@@ -77,7 +77,11 @@ class RoutingParams:
 
     time_limit_s: float = 30.0
     seed: int = 0
-    first_solution: str = "auto"  # "auto" | "vroom" | OR-Tools strategy name, lower case
+    # "auto" (= OR-Tools parallel_cheapest_insertion, deterministic, always available),
+    # "vroom" (pyvroom for ``vroom_share`` of the budget, then OR-Tools improves it; falls
+    # back to "auto" when pyvroom is missing or its routes are infeasible), or any OR-Tools
+    # FirstSolutionStrategy name in lower case ("savings", "path_cheapest_arc", ...).
+    first_solution: str = "auto"
     metaheuristic: str = "guided_local_search"
     solution_limit: int | None = None  # deterministic stop (time limit as safety net)
     log_search: bool = False
@@ -101,7 +105,7 @@ class RoutingSolution:
     status: str
     seconds: float
     breaks: list[list[tuple[int, int]]] = field(default_factory=list)  # (start, duration)
-    first_solution_source: str = ""
+    first_solution_source: str = ""  # "initial_routes", "vroom" or the OR-Tools strategy
 
 
 def _check_data(data: RoutingData) -> None:
@@ -149,6 +153,13 @@ def _enum(enum_type, name: str, what: str) -> int:
         names = list(enum_type.keys())
         choices = ", ".join(k.lower() for k in names)
         raise ValueError(f"RoutingParams.{what}: unknown {name!r}; one of {choices}") from None
+
+
+def _ortools_strategy(first_solution: str) -> str:
+    """The OR-Tools first-solution strategy used for ``first_solution`` (or as fallback)."""
+    if first_solution in ("auto", "vroom"):
+        return "parallel_cheapest_insertion"
+    return first_solution
 
 
 class RoutingCore:
@@ -268,9 +279,7 @@ class RoutingCore:
         """The ``RoutingSearchParameters`` this core uses (first solution from OR-Tools)."""
         p = self.params
         sp = pywrapcp.DefaultRoutingSearchParameters()
-        fs = p.first_solution
-        if fs in ("auto", "vroom"):
-            fs = "parallel_cheapest_insertion"
+        fs = _ortools_strategy(p.first_solution)
         sp.first_solution_strategy = _enum(
             routing_enums_pb2.FirstSolutionStrategy.Value, fs, "first_solution"
         )
@@ -301,19 +310,16 @@ class RoutingCore:
         t0 = _time.monotonic()
         p = self.params
         routing = self.routing
-        source = p.first_solution
-        self.routing.solver().ReSeed(int(p.seed))
+        fallback = _ortools_strategy(p.first_solution)
+        source = fallback
+        routing.solver().ReSeed(int(p.seed))
         budget = p.time_limit_s
-        if initial_routes is None and p.first_solution == "vroom":
-            from scheduling.routing_vroom import vroom_routes
-
-            slice_s = max(0.1, budget * p.vroom_share)
-            initial_routes = vroom_routes(
-                self.data,
-                timeout_s=slice_s,
-                exploration_level=p.vroom_exploration_level,
-                threads=p.vroom_threads,
-            )
+        if initial_routes is not None:
+            self._check_initial_routes(initial_routes)
+            warm = "initial_routes"
+        elif p.first_solution == "vroom":
+            initial_routes = self._vroom_routes(budget * p.vroom_share)
+            warm = "vroom"
         remaining = max(0.1, budget - (_time.monotonic() - t0))
         sp = self.search_parameters(remaining)
         routing.CloseModelWithParameters(sp)
@@ -321,11 +327,10 @@ class RoutingCore:
         if initial_routes is not None:
             routes = [[self.manager.NodeToIndex(n) for n in r] for r in initial_routes]
             routes += [[] for _ in range(self.data.num_vehicles - len(routes))]
+            # None when the routes break a hard constraint: then fall back to OR-Tools.
             start = routing.ReadAssignmentFromRoutes(routes, True)
             if start is not None:
-                source = "initial_routes" if p.first_solution != "vroom" else "vroom"
-            else:
-                source = p.first_solution if p.first_solution != "vroom" else "auto"
+                source = warm
         if start is not None:
             assignment = routing.SolveFromAssignmentWithParameters(start, sp)
         else:
@@ -336,6 +341,35 @@ class RoutingCore:
                 f"(status {self._status_name()}); give drop penalties or more time"
             )
         return self._extract(assignment, _time.monotonic() - t0, source)
+
+    def _check_initial_routes(self, routes: list[list[int]]) -> None:
+        """Refuse routes OR-Tools would abort on (depots, unknown or repeated nodes)."""
+        if len(routes) > self.data.num_vehicles:
+            raise ValueError(
+                f"initial_routes: {len(routes)} routes for {self.data.num_vehicles} vehicles"
+            )
+        seen: set[int] = set()
+        for v, route in enumerate(routes):
+            for node in route:
+                if not 0 <= node < self.data.num_nodes or node in self._depots:
+                    raise ValueError(f"initial_routes[{v}]: {node} is not a visit node")
+                if node in seen:
+                    raise ValueError(f"initial_routes[{v}]: node {node} appears twice")
+                seen.add(node)
+
+    def _vroom_routes(self, seconds: float) -> list[list[int]] | None:
+        """VROOM's routes for the model's data, or None when VROOM is missing or fails."""
+        try:
+            from scheduling.routing_vroom import vroom_routes
+
+            return vroom_routes(
+                self.data,
+                timeout_s=max(0.1, seconds),
+                exploration_level=self.params.vroom_exploration_level,
+                threads=self.params.vroom_threads,
+            )
+        except Exception:  # any VROOM failure only costs the warm start (see source)
+            return None
 
     def _status_name(self) -> str:
         status = self.routing.status()

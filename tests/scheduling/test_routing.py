@@ -141,7 +141,7 @@ def test_infeasible_initial_routes_fall_back_to_first_solution():
     """Initial routes that break a window are ignored, and the search still returns a plan."""
     data = line([0, 10, 20, 30], windows=[(0, 1000), (100, 200), (40, 60), (0, 40)])
     sol = solve(data, FAST, initial_routes=[[1, 2, 3]])
-    assert sol.first_solution_source == "auto"
+    assert sol.first_solution_source == "parallel_cheapest_insertion"
     assert sol.routes == [[3, 2, 1]]
 
 
