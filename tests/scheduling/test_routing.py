@@ -209,3 +209,39 @@ def test_bad_shape_is_rejected():
     """A cost matrix of the wrong shape is refused with the field name."""
     with pytest.raises(ValueError, match=r"RoutingData\.cost"):
         RoutingCore(line([0, 1], cost=np.zeros((3, 3), dtype=int)), FAST)
+
+
+def test_initial_routes_with_a_depot_are_refused():
+    """Initial routes naming a depot or a node twice get a clear error, not a solver abort."""
+    data = line([0, 10, 20])
+    with pytest.raises(ValueError, match="not a visit node"):
+        solve(data, FAST, initial_routes=[[0, 1]])
+    with pytest.raises(ValueError, match="appears twice"):
+        solve(data, FAST, initial_routes=[[1, 2, 1]])
+
+
+def test_checker_flags_late_service_and_overload():
+    """The independent checker reports a late start, an overload and a missed customer."""
+    inst = parse_solomon(C101_25)
+    everyone = list(range(1, inst.size))
+    # One route with every customer: over capacity (460 > 200) and late almost everywhere.
+    errors = check_routes(inst, [everyone])
+    assert any("load" in e for e in errors)
+    assert any("> due" in e for e in errors)
+    assert any(
+        "not served: [5]" in e for e in check_routes(inst, [[c] for c in everyone if c != 5])
+    )
+
+
+def test_family_of_instance_names():
+    """Solomon instance names map to their six families."""
+    from benchmarks.solomon import family
+
+    assert [family(n) for n in ("C101", "C208", "R112", "R201", "RC105", "RC208")] == [
+        "C1",
+        "C2",
+        "R1",
+        "R2",
+        "RC1",
+        "RC2",
+    ]
