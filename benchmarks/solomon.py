@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 import time
 from datetime import timedelta
@@ -40,9 +41,11 @@ FAMILIES = ("C1", "C2", "R1", "R2", "RC1", "RC2")
 
 
 def family(name: str) -> str:
-    """The Solomon family of an instance name, e.g. ``RC1`` for ``RC105``."""
-    letters = name.rstrip("0123456789")
-    return letters + name[len(letters)]
+    """The family of an instance name: ``RC1`` for ``RC105`` (Solomon) or ``RC1_2_5`` (G&H)."""
+    match = re.match(r"([A-Za-z]+)(\d)", name)
+    if match is None:
+        raise ValueError(f"instance name {name!r}: expected letters then a digit, e.g. RC105")
+    return match.group(1).upper() + match.group(2)
 
 
 def read_bks(data_dir: Path) -> dict[str, dict[str, str]]:
@@ -88,7 +91,9 @@ def solve_vroom(inst: Instance, seconds: float, args) -> list[list[int]]:
 SOLVERS = {"ortools": solve_ortools, "vroom": solve_vroom}
 
 
-def run_one(inst: Instance, solver: str, seconds: float, bks: dict[str, str], args) -> dict:
+def run_one(
+    name: str, inst: Instance, solver: str, seconds: float, bks: dict[str, str], args
+) -> dict:
     """Solve one instance with one solver and return its checked record."""
     t0 = time.monotonic()
     routes = SOLVERS[solver](inst, seconds, args)
@@ -96,9 +101,10 @@ def run_one(inst: Instance, solver: str, seconds: float, bks: dict[str, str], ar
     errors = check_routes(inst, routes)
     distance = round(route_distance(inst, routes), 2)
     ref = float(bks["distance"])
-    ref_do = float(bks["dist_only_distance"])
+    # Gehring-Homberger's bks.csv has no double-precision distance-only column.
+    ref_do = float(bks["dist_only_distance"]) if bks.get("dist_only_distance") else None
     return {
-        "instance": inst.name,
+        "instance": name,
         "solver": solver if solver != "ortools" else f"ortools+{args.first_solution}",
         "seconds": round(elapsed, 2),
         "vehicles": len(routes),
@@ -106,13 +112,17 @@ def run_one(inst: Instance, solver: str, seconds: float, bks: dict[str, str], ar
         "bks_vehicles": int(bks["vehicles"]),
         "bks_distance": ref,
         "gap_pct": round((distance - ref) / ref * 100, 3),
-        "dist_only_vehicles": int(bks["dist_only_vehicles"]),
+        "dist_only_vehicles": int(bks["dist_only_vehicles"]) if ref_do else None,
         "dist_only_distance": ref_do,
-        "gap_dist_only_pct": round((distance - ref_do) / ref_do * 100, 3),
+        "gap_dist_only_pct": round((distance - ref_do) / ref_do * 100, 3) if ref_do else None,
         "feasible": not errors,
         "errors": errors[:5],
         "budget_s": seconds,
     }
+
+
+def _num(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
 
 
 def print_report(records: list[dict]) -> None:
@@ -130,7 +140,7 @@ def print_report(records: list[dict]) -> None:
     for name in instances:
         first = next(by[(name, s)] for s in solvers if (name, s) in by)
         row = f"| {name} | {first['bks_vehicles']} / {first['bks_distance']:.2f} |"
-        row += f" {first['dist_only_distance']:.2f} |"
+        row += f" {_num(first['dist_only_distance'], '.2f')} |"
         for s in solvers:
             r = by.get((name, s))
             if r is None:
@@ -139,7 +149,7 @@ def print_report(records: list[dict]) -> None:
             mark = "" if r["feasible"] else " INFEASIBLE"
             row += (
                 f" {r['vehicles']} | {r['distance']:.2f}{mark} | {r['gap_pct']:+.2f} |"
-                f" {r['gap_dist_only_pct']:+.2f} |"
+                f" {_num(r['gap_dist_only_pct'], '+.2f')} |"
             )
         print(row)
     print()
@@ -159,9 +169,10 @@ def print_report(records: list[dict]) -> None:
                 cells.append("")
                 continue
             g = sum(r["gap_pct"] for r in rs) / len(rs)
-            gd = sum(r["gap_dist_only_pct"] for r in rs) / len(rs)
+            gds = [r["gap_dist_only_pct"] for r in rs if r["gap_dist_only_pct"] is not None]
+            gd = sum(gds) / len(gds) if len(gds) == len(rs) else None
             dist = sum(r["distance"] for r in rs)
-            cells.append(f"{g:+.2f} ({gd:+.2f}); total {dist:.2f}")
+            cells.append(f"{g:+.2f} ({_num(gd, '+.2f')}); total {dist:.2f}")
         print(f"| {fam} | {len(names)} | " + " | ".join(cells) + " |")
 
 
@@ -191,17 +202,20 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--data is required unless --report is given")
     bks = read_bks(args.data)
     names = [n.strip().upper() for n in args.instances.split(",") if n.strip()] or list(bks)
+    unknown = [n for n in names if n not in bks]
+    if unknown:
+        ap.error(f"not in {args.data / 'bks.csv'}: {', '.join(unknown)}")
     solvers = ["ortools"] + ([args.peer] if args.peer and args.peer != "none" else [])
     records = []
     for name in names:
         inst = parse_solomon(args.data / f"{name}.txt")
         for solver in solvers:
-            rec = run_one(inst, solver, args.seconds, bks[name], args)
+            rec = run_one(name, inst, solver, args.seconds, bks[name], args)
             records.append(rec)
             print(
                 f"{rec['instance']:6} {rec['solver']:14} {rec['seconds']:6.1f}s"
                 f" veh {rec['vehicles']:2} dist {rec['distance']:9.2f}"
-                f" gap {rec['gap_pct']:+6.2f}% dist-only {rec['gap_dist_only_pct']:+6.2f}%"
+                f" gap {rec['gap_pct']:+6.2f}% dist-only {_num(rec['gap_dist_only_pct'], '+6.2f')}%"
                 f"{'' if rec['feasible'] else ' INFEASIBLE ' + '; '.join(rec['errors'])}",
                 file=sys.stderr,
                 flush=True,
