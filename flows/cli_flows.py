@@ -145,8 +145,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(outcome.exit_code)
         intake = outcome.intake
         console.print(
-            f"[bold]Intake:[/] {intake['received']} request row(s) received, "
-            f"{intake['accepted']} accepted, {intake['refused']} refused."
+            f"[bold]Intake:[/] {intake['received']} row(s) received (offices, engineers, "
+            f"customers, requests), {intake['accepted']} accepted, {intake['refused']} refused."
         )
         plan = outcome.plan
         console.print(
