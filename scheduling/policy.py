@@ -212,7 +212,7 @@ class PlannerSettings(_Section):
     detour_factor: Annotated[float, Field(ge=1)] = 1.3
     overnight_min_km: Annotated[float, Field(gt=0)] = 150
     training_candidate_engineers: PositiveInt = 8
-    first_solution: Literal["ortools", "greedy", "vroom"] = "ortools"
+    first_solution: Literal["auto", "ortools", "greedy", "vroom"] = "auto"
     speed_kmh: Speeds = Speeds()
     weights: PlannerWeights = PlannerWeights()
 
