@@ -211,7 +211,8 @@ def skills(plan: Plan, data: _Input) -> list[Violation]:
 
 def shifts(plan: Plan, data: _Input) -> list[Violation]:
     """Routes lie inside the engineer's shift of their day: a working day, or an overtime
-    shift serving only emergency requests (POLICY.md 4)."""
+    shift serving only emergency requests (POLICY.md 4). A route of pinned visits only
+    (confirmed, in progress or done) stands as it is."""
     out = []
     visits = {v.key: v for v in plan.visits}
     for route in plan.routes:
@@ -220,6 +221,11 @@ def shifts(plan: Plan, data: _Input) -> list[Violation]:
             out.append(Violation("shifts", f"route of unknown engineer on {route.day}", None, eid))
             continue
         shift = data.shift(eid, route.day)
+        facts = bool(route.visit_keys) and all(
+            key in visits and visits[key].pinned for key in route.visit_keys
+        )
+        if facts:
+            continue  # pinned visits are commitments or history: they stand as they are
         if shift is None:
             out.append(Violation("shifts", f"works on {route.day}, not a shift day", None, eid))
             continue

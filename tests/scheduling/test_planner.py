@@ -285,3 +285,33 @@ def test_previous_plan_warm_start_keeps_a_valid_plan():
     result = solve(again)
     assert not result.unassigned
     assert {v.key for v in result.visits} == {v.key for v in first.visits}
+
+
+def test_pinned_visit_on_a_day_without_shift_is_kept_as_is():
+    """A pinned visit on a Saturday (done under an old arrangement) stays in the plan
+    unchanged, and the rest is planned around it."""
+    base = basic_problem()
+    saturday = MONDAY + timedelta(days=5)
+    pin = Visit(
+        request_ref="R3",
+        engineer_id="E1",
+        day=saturday,
+        arrival=at(saturday, 10),
+        start=at(saturday, 10),
+        end=at(saturday, 12),
+        travel_km=0.0,
+        travel_minutes=0,
+        deadline=at(MONDAY + timedelta(days=2), 18),
+        late=True,
+        pinned=True,
+    )
+    prob = problem(base.requests, base.assessments, base.engineers, pinned=(pin,))
+    result = solve(prob)
+    visit = by_ref(result)["R3"]
+    assert (visit.engineer_id, visit.day, visit.start, visit.end) == (
+        "E1",
+        saturday,
+        pin.start,
+        pin.end,
+    )
+    assert {"R1", "R2"} <= set(by_ref(result))
