@@ -246,6 +246,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
     ) -> None:
         """Record a field event and re-plan, moving as few visits as possible; show the moves."""
+        from flows.settings import prefect_environment
+
+        prefect_environment()  # before anything imports Prefect
         from flows.replan_flow import Event
 
         try:
@@ -277,11 +280,14 @@ def register(app: typer.Typer) -> None:
                 notes=reason,
             )
         from flows.locking import ensure_not_busy
-        from flows.settings import prefect_environment, resolve_database_url
+        from flows.replan_flow import check_event
+        from flows.settings import resolve_database_url
 
+        ref = None if request is not None else request_ref
+        args = (kind_of_event, engineer, first, ref, request, minutes, extra_day)
+        _run("Checking the event", lambda: check_event(*args), True)
         url = resolve_database_url(None)
         _run("Checking no other plan runs", lambda: ensure_not_busy(url, "replan"), True)
-        prefect_environment()
         _quiet_logs(as_json)
         from flows.replan_flow import replan_flow
 
@@ -292,7 +298,7 @@ def register(app: typer.Typer) -> None:
                 engineer_id=engineer,
                 start_date=first,
                 end_date=last,
-                request_ref=None if request is not None else request_ref,
+                request_ref=ref,
                 session=session,
                 overrun_minutes=minutes,
                 request=request,
