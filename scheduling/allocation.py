@@ -16,6 +16,14 @@ inequality (one trip costs at most the sum of its stand-alone trips); on a degen
 where the trip costs more than that sum, each customer pays its stand-alone cost and the
 excess is reported as `unallocated` with `capped=True` instead of being billed.
 
+Method ``journey_proportional_standalone``: the cost of a day without visits on an
+out-of-town journey (the ride back from the hotel, its allowance, a night) is split over the
+customers served on the journey's other days, proportionally to each one's stand-alone
+*journey* cost, with a cap per customer (what its stand-alone journey costs beyond what it
+already pays on the visit days). A customer whose part would pass its cap pays the cap and
+the rest is spread over the others in the same proportions, until everything is placed or
+every cap is reached (then `capped=True` and the excess is `unallocated`).
+
 All amounts are `Decimal` with two places; this module never touches a float.
 """
 
@@ -28,7 +36,8 @@ from decimal import Decimal
 CENT = Decimal("0.01")
 SHARE_PLACES = Decimal("0.000001")
 PROPORTIONAL_STANDALONE = "proportional_standalone"
-METHODS = (PROPORTIONAL_STANDALONE,)
+JOURNEY_PROPORTIONAL_STANDALONE = "journey_proportional_standalone"
+METHODS = (PROPORTIONAL_STANDALONE, JOURNEY_PROPORTIONAL_STANDALONE)
 
 
 class AllocationError(ValueError):
@@ -97,18 +106,51 @@ def largest_remainder(total: int, weights: Mapping[str, int]) -> dict[str, int]:
     return floors
 
 
+def capped_largest_remainder(
+    total: int, weights: Mapping[str, int], caps: Mapping[str, int]
+) -> dict[str, int]:
+    """Split the integer `total` proportionally to `weights`, nobody above its cap, exactly.
+
+    Proportional split by :func:`largest_remainder`; every key whose part passes its cap is
+    fixed at the cap and the rest is split again over the others, until no part passes.
+    Needs ``total <= sum(caps)``. Deterministic and independent of the order of the keys.
+    """
+    if set(caps) != set(weights):
+        raise AllocationError("weights and caps must name the same customers")
+    if any(c < 0 for c in caps.values()) or total > sum(caps.values()):
+        raise AllocationError(f"cannot place {total} within caps summing {sum(caps.values())}")
+    parts = dict.fromkeys(weights, 0)
+    active = {k for k in weights if caps[k] > 0}
+    left = total
+    while left:
+        split = largest_remainder(left, {k: weights[k] for k in active})
+        over = {k for k in active if split[k] > caps[k]}
+        if not over:
+            parts.update(split)
+            break
+        for key in over:
+            parts[key] = caps[key]
+            left -= caps[key]
+        active -= over
+    return parts
+
+
 def allocate(
     total: Decimal,
     standalone: Mapping[str, Decimal],
     method: str = PROPORTIONAL_STANDALONE,
     *,
     cap: bool = True,
+    caps: Mapping[str, Decimal] | None = None,
 ) -> Allocation:
     """Split the trip cost `total` over the customers of `standalone` (customer -> cost).
 
     Promises 1-3 of the module hold. `cap=False` (used when actual expenses replace the
     estimate, whose stand-alone counterpart is unknown) bills the whole total in the same
-    proportions even when it exceeds the sum of the stand-alone estimates.
+    proportions even when it exceeds the sum of the stand-alone estimates. `caps` (customer
+    -> most it may pay; the journey method) replaces the stand-alone costs as the ceilings:
+    weights stay the stand-alone costs, parts are placed by
+    :func:`capped_largest_remainder`.
     """
     if method not in METHODS:
         raise AllocationError(f"unknown allocation method {method!r}; known: {METHODS}")
@@ -117,11 +159,19 @@ def allocate(
     if not weights:
         raise AllocationError(f"a trip costing {total} served no customer")
     weight_sum = sum(weights.values())
-    if cap and total_cents > weight_sum:
+    ceilings = dict(weights)
+    if caps is not None:
+        if set(caps) != set(weights):
+            raise AllocationError("caps must name exactly the customers of the trip")
+        ceilings = {c: to_cents(v, f"cap of {c}") for c, v in caps.items()}
+    if cap and total_cents > sum(ceilings.values()):
         # Degenerate input (triangle inequality broken, e.g. a distance matrix that is not
         # a metric): nobody pays more than its stand-alone trip; the excess stays visible.
-        parts = dict(weights)
+        parts = dict(ceilings)
         capped = True
+    elif cap and caps is not None:
+        parts = capped_largest_remainder(total_cents, weights, ceilings)
+        capped = False
     else:
         parts = largest_remainder(total_cents, weights)
         capped = False
@@ -130,7 +180,16 @@ def allocate(
         method=method,
         total=from_cents(total_cents),
         amounts=tuple((k, from_cents(parts[k])) for k in keys),
-        shares=tuple((k, _share(weights[k], weight_sum, len(keys))) for k in keys),
+        shares=tuple(
+            # with caps the parts are no longer proportional to the weights: show the parts
+            (
+                k,
+                _share(parts[k], sum(parts.values()), len(keys))
+                if caps is not None
+                else _share(weights[k], weight_sum, len(keys)),
+            )
+            for k in keys
+        ),
         capped=capped,
         unallocated=from_cents(total_cents - sum(parts.values())),
     )

@@ -186,6 +186,9 @@ def _trip_detail(trip: Trip, names: Mapping[str, str], engineer_name: str) -> di
         ],
         "customer_names": {c: names.get(c, "") for c in trip.customers},
         "engineer_name": engineer_name,
+        "journey_id": trip.journey_id,
+        "caps": {c: str(v) for c, v in trip.caps},
+        "journey_refs": {c: list(refs) for c, refs in trip.journey_refs},
     }
 
 
@@ -215,6 +218,11 @@ def _trip_from_row(row: TripRow) -> Trip:
         ),
         standalone=tuple(sorted((c, Decimal(v)) for c, v in detail["standalone"].items())),
         currency=row.currency,
+        journey_id=detail.get("journey_id", ""),
+        caps=tuple(sorted((c, Decimal(v)) for c, v in detail.get("caps", {}).items())),
+        journey_refs=tuple(
+            sorted((c, tuple(refs)) for c, refs in detail.get("journey_refs", {}).items())
+        ),
     )
 
 

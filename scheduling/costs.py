@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -48,6 +49,7 @@ from pathlib import Path
 
 from scheduling.allocation import (
     CENT,
+    JOURNEY_PROPORTIONAL_STANDALONE,
     PROPORTIONAL_STANDALONE,
     allocate,
     from_cents,
@@ -56,11 +58,15 @@ from scheduling.allocation import (
     to_cents,
 )
 from scheduling.geo import haversine_km
-from scheduling.model import Customer, Kind, Place, Plan, Problem, Route, Zone
+from scheduling.model import Customer, Kind, Office, Place, Plan, Problem, Route, Visit, Zone
+from scheduling.planner_model import ShiftSpan, day_trip_fits
 from scheduling.policy import CostRates, Policy
+from scheduling.travel import GreatCircleTravel
 from scheduling.zones import zone_of
 
 ITEMS = ("distance", "fare", "lodging", "allowance")
+# The method a day without visits is split with, for each per-trip method.
+JOURNEY_METHODS = {PROPORTIONAL_STANDALONE: JOURNEY_PROPORTIONAL_STANDALONE}
 DistanceFn = Callable[[float, float, float, float], float]
 
 
@@ -108,6 +114,18 @@ class Trip:
     items: tuple[CostItem, ...]
     standalone: tuple[tuple[str, Decimal], ...]  # (customer_id, cost), by customer id
     currency: str
+    # Journeys (engineer-days chained by hotel nights): the id of the journey's first trip,
+    # "" for a trip that is a journey of its own. A day without visits is billed to the
+    # journey's customers: `standalone` then holds their stand-alone *journey* costs (the
+    # weights), `caps` what each may still pay, `journey_refs` the requests they were served.
+    journey_id: str = ""
+    caps: tuple[tuple[str, Decimal], ...] = ()
+    journey_refs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def travel_only(self) -> bool:
+        """True for a day of a journey without visits (to or from a hotel)."""
+        return not self.stops
 
     @property
     def total(self) -> Decimal:
@@ -120,7 +138,10 @@ class Trip:
         return tuple(c for c, _ in self.standalone)
 
     def requests_of(self, customer_id: str) -> tuple[str, ...]:
-        """The request refs of `customer_id` served on this trip, sorted and unique."""
+        """The request refs of `customer_id` served on this trip, sorted and unique; for a
+        day without visits, those served on its journey."""
+        if self.travel_only:
+            return dict(self.journey_refs).get(customer_id, ())
         return tuple(sorted({s.request_ref for s in self.stops if s.customer_id == customer_id}))
 
 
@@ -217,6 +238,16 @@ class _Leg:
     to_city: str
 
 
+@dataclass(frozen=True, slots=True)
+class LegEnd:
+    """One end of a leg as billing sees it: its zone, its city, and whether it is a
+    customer (a leg between two customers may be billed in either one's zone)."""
+
+    zone: Zone
+    city: str
+    customer: bool = False
+
+
 _ZONE_ORDER = (Zone.CITY, Zone.SUBURBAN, Zone.OUT_OF_TOWN)
 
 
@@ -280,16 +311,52 @@ def leg_billing(
     return key, cost, table
 
 
-def _place_end(place: Place, city: str, home_city: str) -> tuple[Zone, str, bool]:
+def place_end(place: Place, city: str, home_city: str) -> LegEnd:
+    """A start or end place (home, office, hotel in `city`) as a leg end: a hotel in another
+    city than the engineer's office (`home_city`) is out of town, anything else city."""
     if place.kind == "hotel" and not same_city(city, home_city):
-        return (Zone.OUT_OF_TOWN, city, False)
-    return (Zone.CITY, city, False)
+        return LegEnd(Zone.OUT_OF_TOWN, city.strip())
+    return LegEnd(Zone.CITY, city.strip())
 
 
-def _leg(km: float, a: tuple[Zone, str, bool], b: tuple[Zone, str, bool]) -> _Leg:
-    between_customers = a[2] and b[2]  # then either zone may bill it: the cheaper does
-    zones = (a[0], b[0]) if between_customers else (leg_zone(a[0], b[0]),)
-    return _Leg(km_decimal(km), zones, a[1], b[1])
+def customer_end(zone: Zone, city: str) -> LegEnd:
+    """A customer of `zone` in `city` as a leg end."""
+    return LegEnd(zone, city.strip(), customer=True)
+
+
+def _leg(km: float, a: LegEnd, b: LegEnd) -> _Leg:
+    between_customers = a.customer and b.customer  # either zone may bill it: the cheaper does
+    zones = (a.zone, b.zone) if between_customers else (leg_zone(a.zone, b.zone),)
+    return _Leg(km_decimal(km), zones, a.city, b.city)
+
+
+def billed_leg(
+    a: LegEnd, b: LegEnd, km: float, rates: CostRates, fares: FareTable | None = None
+) -> tuple[str, str]:
+    """The (item, tag) a leg of `km` from `a` to `b` is billed as: the one rule finance bills
+    and itineraries tell the engineer (``fare`` = rail/inter-city, ``distance`` = car/taxi).
+    """
+    leg = _leg(km, a, b)
+    key, _, _ = leg_billing(leg.zones, leg.km, leg.from_city, leg.to_city, rates, fares)
+    return key
+
+
+def place_city(
+    place: Place, home_city: str, customers: Iterable[Customer], offices: Iterable[Office]
+) -> str:
+    """The city of a start or end place: a hotel is in the town of the nearest known place
+    (customer or office; the planner books it next to the out-of-town work), home and office
+    in the engineer's office city (`home_city`)."""
+    if place.kind != "hotel":
+        return home_city
+    known = [(c.lat, c.lon, c.city, c.customer_id) for c in customers]
+    known += [(o.lat, o.lon, o.city, o.office_id) for o in offices]
+    nearest = min(
+        known,
+        key=lambda k: (haversine_km(place.lat, place.lon, k[0], k[1]), k[3]),
+        default=None,
+    )
+    return nearest[2].strip() if nearest is not None else home_city
 
 
 class _Priced:
@@ -384,19 +451,7 @@ class _Context:
             raise CostError(f"zone of customer {customer.customer_id}: {exc}") from None
 
     def place_city(self, place: Place, home_city: str) -> str:
-        # A hotel is in the town of the nearest known place (customer or office): the
-        # planner books it next to the out-of-town work. Home and office are in the
-        # engineer's office city.
-        if place.kind != "hotel":
-            return home_city
-        known = [(c.lat, c.lon, c.city, c.customer_id) for c in self.customers.values()]
-        known += [(o.lat, o.lon, o.city, o.office_id) for o in self.offices.values()]
-        nearest = min(
-            known,
-            key=lambda k: (haversine_km(place.lat, place.lon, k[0], k[1]), k[3]),
-            default=None,
-        )
-        return nearest[2].strip() if nearest is not None else home_city
+        return place_city(place, home_city, self.customers.values(), self.offices.values())
 
     def home_city(self, engineer_id: str) -> str:
         engineer = self.engineers.get(engineer_id)
@@ -418,14 +473,16 @@ def price_trip(
     distance: DistanceFn | None = None,
     _context: _Context | None = None,
 ) -> Trip | None:
-    """Price one route as a trip, or None when it has no stop.
+    """Price one route as a trip, or None when it has no stop and touches no hotel.
 
     `visit_km` maps each visit key to its `travel_km` from the previous stop (the planner's
     km); the last leg is the route's `return_km`. Stand-alone costs use `distance` (default
     :func:`road_km`) for start -> customer -> end, at the same rates and zone rules.
+    A route without visits to or from a hotel (a travel day of an out-of-town journey) is
+    priced with no customer: :func:`plan_trips` names who pays it (its journey's customers).
     """
-    if not route.visit_keys:
-        return None
+    if not route.visit_keys and "hotel" not in (route.start_place.kind, route.end_place.kind):
+        return None  # an idle day at home: no travel made for anybody
     ctx = _context or _Context(problem, policy, distance or road_km(policy))
     rates = policy.costs.rates_on(route.day)
     pairs = [ctx.stop(ref, session) for ref, session in route.visit_keys]
@@ -439,8 +496,8 @@ def price_trip(
 
     # Each end of a leg: (zone, city). Home and office are city; a hotel is out of town
     # when it is in another city than the engineer's office.
-    start_end = _place_end(route.start_place, start_city, home)
-    final_end = _place_end(route.end_place, end_city, home)
+    start_end = place_end(route.start_place, start_city, home)
+    final_end = place_end(route.end_place, end_city, home)
     priced = _Priced(rates, fares)
     previous = start_end
     for stop, customer in pairs:
@@ -450,7 +507,7 @@ def price_trip(
                 f"route {trip_id(route.engineer_id, route.day)} lists visit "
                 f"{stop.request_ref}#{stop.session} that the plan does not hold"
             )
-        here = (stop.zone, customer.city.strip(), True)
+        here = customer_end(stop.zone, customer.city)
         priced.leg(_leg(km, previous, here))
         previous = here
     priced.leg(_leg(route.return_km, previous, final_end))
@@ -465,7 +522,7 @@ def price_trip(
             route.start_place.lat, route.start_place.lon, customer.lat, customer.lon
         )
         back = ctx.distance(customer.lat, customer.lon, route.end_place.lat, route.end_place.lon)
-        here = (zone, customer.city.strip(), True)
+        here = customer_end(zone, customer.city)
         solo.leg(_leg(there, start_end, here))
         solo.leg(_leg(back, here, final_end))
         solo.nights = lodging
@@ -495,20 +552,232 @@ def plan_trips(
 ) -> tuple[Trip, ...]:
     """Every trip of `plan`, priced, sorted by (day, engineer): the plan's travel costs.
 
-    Raises CostError when a route names a visit, request, customer or engineer the plan or
-    problem does not hold, and PolicyError when no rate is in force on a trip's day.
+    Engineer-days chained by hotel nights form a journey (:func:`journeys`); a day of a
+    journey without visits is a trip too, billed to the customers served on the journey's
+    other days (:func:`_bill_travel_days`). Raises CostError when a route names a visit,
+    request, customer or engineer the plan or problem does not hold, and PolicyError when
+    no rate is in force on a trip's day.
     """
     ctx = _Context(problem, policy, distance or road_km(policy))
     visit_km = {v.key: v.travel_km for v in plan.visits}
-    trips = []
+    priced: dict[tuple[str, date], Trip] = {}
     for route in sorted(plan.routes, key=lambda r: (r.day, r.engineer_id)):
+        key = (route.engineer_id, route.day)
+        if key in priced:
+            raise CostError("the plan has two routes for the same engineer and day")
         trip = price_trip(route, visit_km, problem, policy, fares=fares, _context=ctx)
         if trip is not None:
-            trips.append(trip)
-    ids = [t.trip_id for t in trips]
-    if len(set(ids)) != len(ids):
-        raise CostError("the plan has two routes for the same engineer and day")
-    return tuple(trips)
+            priced[key] = trip
+    visits = {v.key: v for v in plan.visits}
+    for chain in journeys(plan.routes):
+        trips = [priced[r.engineer_id, r.day] for r in chain if (r.engineer_id, r.day) in priced]
+        if len(trips) < 2:
+            continue
+        billed = _bill_travel_days(chain, trips, visits, ctx, fares)
+        for trip in billed:
+            priced[trip.engineer_id, trip.day] = trip
+    return tuple(priced[k] for k in sorted(priced, key=lambda k: (k[1], k[0])))
+
+
+def _same_place(a: Place, b: Place) -> bool:
+    return abs(a.lat - b.lat) < 1e-6 and abs(a.lon - b.lon) < 1e-6
+
+
+def journeys(routes: Iterable[Route]) -> list[list[Route]]:
+    """The plan's routes chained into journeys, each in date order: a route that ends at a
+    hotel and the engineer's next route that starts at that hotel belong to one journey.
+    Every route is in exactly one journey (most journeys are one day). Sorted by (engineer,
+    first day), so the result never depends on the order of the plan's routes."""
+    by_engineer: dict[str, list[Route]] = defaultdict(list)
+    for route in routes:
+        by_engineer[route.engineer_id].append(route)
+    out: list[list[Route]] = []
+    for engineer_id in sorted(by_engineer):
+        chain: list[Route] = []
+        for route in sorted(by_engineer[engineer_id], key=lambda r: r.day):
+            last = chain[-1] if chain else None
+            if (
+                last is not None
+                and last.end_place.kind == "hotel"
+                and route.start_place.kind == "hotel"
+                and _same_place(last.end_place, route.start_place)
+            ):
+                chain.append(route)
+            else:
+                if chain:
+                    out.append(chain)
+                chain = [route]
+        if chain:
+            out.append(chain)
+    return out
+
+
+def _bill_travel_days(
+    chain: Sequence[Route],
+    trips: Sequence[Trip],
+    visits: Mapping[tuple[str, int], Visit],
+    ctx: _Context,
+    fares: FareTable | None,
+) -> list[Trip]:
+    """The journey's trips with its id, and its days without visits given their payers.
+
+    Payers are the customers served on the journey's other days, weighted by the cost of a
+    stand-alone journey made for each (:func:`_standalone_journey`). A customer's cap on a
+    travel day is its stand-alone journey cost minus what it already pays on the journey's
+    visit days (estimates, :func:`scheduling.allocation.allocate` as billed) and on earlier
+    travel days, never below zero; travel days are billed in date order.
+    """
+    journey_id = trips[0].trip_id
+    method = ctx.policy.costs.allocation
+    served: dict[str, list[TripStop]] = defaultdict(list)
+    days_of: dict[str, set[date]] = defaultdict(set)
+    for trip in trips:
+        for stop in trip.stops:
+            served[stop.customer_id].append(stop)
+            days_of[stop.customer_id].add(trip.day)
+    paid: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for trip in trips:
+        if trip.stops:
+            allocation = allocate(trip.total, dict(trip.standalone), method)
+            for customer_id, amount in allocation.amounts:
+                paid[customer_id] += amount
+    weights: dict[str, Decimal] = {}
+    for customer_id, stops in sorted(served.items()):
+        work: dict[date, int] = defaultdict(int)
+        for stop in stops:
+            visit = visits.get((stop.request_ref, stop.session))
+            if visit is not None:
+                work[visit.day] += int((visit.end - visit.start).total_seconds() // 60)
+        weights[customer_id] = _standalone_journey(
+            chain[0].start_place,
+            chain[-1].end_place,
+            chain[0].engineer_id,
+            ctx.customers[customer_id],
+            stops[0].zone,
+            min(days_of[customer_id]),
+            len(days_of[customer_id]),
+            max(work.values(), default=0),
+            ctx,
+            fares,
+        )
+    refs = tuple(
+        (c, tuple(sorted({s.request_ref for s in stops}))) for c, stops in sorted(served.items())
+    )
+    out = []
+    for trip in trips:
+        if trip.stops:
+            out.append(_with(trip, journey_id=journey_id))
+            continue
+        caps = {c: max(Decimal("0.00"), w - paid[c]) for c, w in weights.items()}
+        trip = _with(
+            trip,
+            journey_id=journey_id,
+            standalone=tuple(sorted(weights.items())),
+            caps=tuple(sorted(caps.items())),
+            journey_refs=refs,
+        )
+        if weights:
+            allocation = allocate(trip.total, weights, JOURNEY_PROPORTIONAL_STANDALONE, caps=caps)
+            for customer_id, amount in allocation.amounts:
+                paid[customer_id] += amount
+        out.append(trip)
+    return out
+
+
+def _with(trip: Trip, **changes) -> Trip:
+    fields = {name: getattr(trip, name) for name in Trip.__dataclass_fields__}
+    return Trip(**(fields | changes))
+
+
+def _standalone_journey(
+    start: Place,
+    end: Place,
+    engineer_id: str,
+    customer: Customer,
+    zone: Zone,
+    first_day: date,
+    days: int,
+    work_minutes: int,
+    ctx: _Context,
+    fares: FareTable | None,
+) -> Decimal:
+    """What a journey made for `customer` alone would cost (POLICY.md 5), at the rates of
+    the first day it was visited, from the journey's start place to its end place.
+
+    It works `days` days there, the longest `work_minutes` on site each day. Whether a day
+    holds the way out, the work and the way back is decided by the planner's own rule
+    (:func:`_day_fits`). When it does, the journey is the cheaper of commuting every day
+    and staying ``days - 1`` nights. When it does not, the engineer sleeps at a hotel at the
+    customer's door after each working day, comes back the day after the last unless the
+    last day's work and the way back fit one day, and goes out the day before the first
+    unless the way out and the first day's work fit one day. Each day is priced and rounded
+    on its own, like the journey's own days.
+    """
+    policy = ctx.policy
+    rates = policy.costs.rates_on(first_day)
+    home = ctx.home_city(engineer_id)
+    a = place_end(start, ctx.place_city(start, home), home)
+    b = place_end(end, ctx.place_city(end, home), home)
+    here = customer_end(zone, customer.city)
+    there = ctx.distance(start.lat, start.lon, customer.lat, customer.lon)
+    back = ctx.distance(customer.lat, customer.lon, end.lat, end.lon)
+    timing = GreatCircleTravel(policy)
+    minutes_there = int(timing.minutes_for_km(there))
+    minutes_back = int(timing.minutes_for_km(back))
+    fits = _day_fits(policy, first_day, minutes_there, work_minutes, minutes_back)
+    away = zone is Zone.OUT_OF_TOWN or "hotel" in (start.kind, end.kind)
+
+    def day(legs: tuple[tuple[float, LegEnd, LegEnd], ...], night: bool, allowance: bool):
+        # each day is priced and rounded on its own, as the journey's trips are
+        priced = _Priced(rates, fares)
+        for km, x, y in legs:
+            priced.leg(_leg(km, x, y))
+        priced.nights, priced.days = int(night), int(allowance)
+        return sum((i.amount for i in priced.items()), Decimal("0.00"))
+
+    out, home_again = (there, a, here), (back, here, b)
+
+    def stay(nights: int) -> Decimal:
+        if nights == 0:
+            return day((out, home_again), False, away)
+        # out and work, a night at the customer's door each evening, back on the last day
+        return (
+            day((out,), True, True)
+            + (nights - 1) * day((), True, True)
+            + day((home_again,), False, True)
+        )
+
+    if fits:
+        return min(stay(days - 1), days * day((out, home_again), False, away))
+    day_before = not _day_fits(policy, first_day, minutes_there, work_minutes, 0)
+    day_after = not _day_fits(policy, first_day, 0, work_minutes, minutes_back)
+    if days == 1 and not (day_before or day_after):
+        day_after = True  # out or back fits alone, not both: back the next morning
+    return stay(days - 1 + day_before + day_after)
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """What `planner_model.session_start` reads of a task: minutes on site, no window."""
+
+    service: int
+    earliest: int = 0
+    latest: int = 10**9
+
+
+def _day_fits(policy: Policy, day: date, there: int, work: int, back: int) -> bool:
+    """True when one working day (policy hours, POLICY.md 4 lunch rule) holds leaving at its
+    start, `there` minutes of travel, `work` minutes on site and `back` minutes of travel:
+    the planner's rule for booking a hotel night (`planner_model.day_trip_fits`), reused
+    so that a stand-alone journey needs a night exactly when the planner would book one."""
+    hours = policy.working_hours
+
+    def minute(t) -> int:
+        return t.hour * 60 + t.minute
+
+    lunch = (minute(hours.lunch_start), minute(hours.lunch_end)) if hours.lunch_break else None
+    shift = ShiftSpan(day, minute(hours.start), minute(hours.end), lunch)
+    return day_trip_fits(_Work(work), shift, there, back)  # type: ignore[arg-type]
 
 
 # --- cost lines: a trip's items split over its customers ----------------------------------
@@ -586,7 +855,8 @@ def billed_items(trip: Trip, actuals: Mapping[str, Decimal] | None = None) -> tu
 
 def _split(trip: Trip, items: tuple[CostItem, ...], method: str, cap: bool):
     total = sum((i.amount for i in items), Decimal("0.00"))
-    allocation = allocate(total, dict(trip.standalone), method, cap=cap)
+    caps = dict(trip.caps) if trip.travel_only else None
+    allocation = allocate(total, dict(trip.standalone), method, cap=cap, caps=caps)
     billed = sum((a for _, a in allocation.amounts), Decimal("0.00"))
     columns = {i.key: i.amount for i in items}
     if allocation.capped:  # bill only the capped sum, spread over the items pro rata
@@ -606,7 +876,17 @@ def trip_lines(
     With `actuals`, lines bill the actual amounts (basis ``actual`` on the replaced items)
     and keep the estimate beside them; the stand-alone cap applies to estimates only, since
     the stand-alone trip's actual price is unknown.
+
+    A day of a journey without visits (:attr:`Trip.travel_only`) is split over the journey's
+    customers with ``journey_`` + `method` (weights: stand-alone journey costs, ceilings:
+    `trip.caps`); with no customer on the journey, nothing is billed and the whole cost is
+    `unallocated`.
     """
+    if trip.travel_only:
+        method = JOURNEY_METHODS.get(method, method)
+        if not trip.customers:
+            billed_total = sum((i.amount for i in billed_items(trip, actuals)), Decimal("0.00"))
+            return TripLines(trip, (), billed_total, billed_total, capped=True)
     estimate_items = trip.items
     allocation, estimate_cells = _split(trip, estimate_items, method, cap=True)
     billed = billed_items(trip, actuals) if actuals else estimate_items

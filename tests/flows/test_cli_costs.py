@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
 from scheduling.billing import record_plan_costs
+from scheduling.model import Place
 from scheduling.policy import load_policy
 from scheduling.store.db import make_engine, session_scope, upgrade
-from tests.scheduling.costs_fixtures import build, hotel_near, route
+from tests.scheduling.costs_fixtures import BY_ID, build, hotel_near, route
 
 runner = CliRunner()
 
@@ -82,3 +84,35 @@ def test_import_file_and_bad_input_exit_2_with_the_reason(ledger, tmp_path):
         app, ["export", "costs", "--from", "2026-11-31", "--to", "2026-11-30", "--out", "x"]
     )
     assert dates.exit_code == 2 and "YYYY-MM-DD" in dates.stderr
+
+
+def test_reconcile_and_export_include_a_day_back_without_visits(tmp_path, monkeypatch):
+    """POLICY.md 5: `costs reconcile` counts the travel-only day back from a hotel and the
+    export bills it, so trip costs = exported total with nothing unallocated."""
+    url = f"sqlite:///{tmp_path / 'journey.sqlite'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    c006 = BY_ID["C006"]
+    hotel = Place("hotel", c006.lat, c006.lon, "hotel:C006")
+    r, visits, requests = route("E2", date(2026, 11, 3), ["C006"], end=hotel)
+    visits = [replace(v, end=v.start + timedelta(hours=6)) for v in visits]
+    plan, problem = build((r, visits, requests), route("E2", date(2026, 11, 4), [], start=hotel))
+    with session_scope(engine) as session:
+        record_plan_costs(
+            session, 1, plan, problem, load_policy(), now=datetime(2026, 11, 25, tzinfo=UTC)
+        )
+    engine.dispose()
+    monkeypatch.setenv("FIELDPLAN_DATABASE_URL", url)
+    exported = json.loads(_export(tmp_path / "out").stdout)
+    args = ["costs", "reconcile", "--from", "2026-11-04", "--to", "2026-11-04", "--json"]
+    day_back = runner.invoke(app, args)
+    assert day_back.exit_code == 0, day_back.output
+    check = json.loads(day_back.stdout)
+    assert check["balanced"] and check["unallocated"] == "0.00"
+    assert check["trip_costs"] == check["exported_total"] != "0.00"
+    month = json.loads(
+        runner.invoke(
+            app, ["costs", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", "--json"]
+        ).stdout
+    )
+    assert month["exported_total"] == month["trip_costs"] == exported["total"]

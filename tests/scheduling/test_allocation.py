@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduling.allocation import (
+    JOURNEY_PROPORTIONAL_STANDALONE,
     PROPORTIONAL_STANDALONE,
     AllocationError,
     allocate,
+    capped_largest_remainder,
     largest_remainder,
     split_items,
 )
@@ -211,3 +213,61 @@ def test_a_round_trip_never_costs_more_than_its_standalone_trips(points):
     lines = trip_lines(trip)
     assert trip.total <= sum(v for _, v in trip.standalone)
     assert not lines.capped and sum(line.amount for line in lines.lines) == trip.total
+
+
+# --- journeys: a day without visits split within each customer's cap -------------------
+
+
+@given(sa=standalones, data=st.data(), seed=st.integers(0, 10_000))
+def test_journey_split_is_exact_within_caps_and_order_free(sa, data, seed):
+    """The journey method bills the whole travel day when the caps allow it, nobody above
+    its cap (its stand-alone journey minus what it already pays), the same in any order;
+    beyond the caps, everyone pays its cap and the rest is reported, never billed."""
+    caps = {c: Decimal(data.draw(st.integers(0, int(v * 100)))) / 100 for c, v in sa.items()}
+    total = Decimal(data.draw(st.integers(0, int(sum(sa.values()) * 100)))) / 100
+    result = allocate(total, sa, JOURNEY_PROPORTIONAL_STANDALONE, caps=caps)
+    amounts = dict(result.amounts)
+    assert sum(amounts.values()) + result.unallocated == total
+    assert all(amounts[c] <= caps[c] for c in sa)
+    assert result.capped == (total > sum(caps.values()))
+    if result.capped:
+        assert amounts == caps
+    keys = list(sa)
+    random.Random(seed).shuffle(keys)
+    again = allocate(
+        total,
+        {k: sa[k] for k in keys},
+        JOURNEY_PROPORTIONAL_STANDALONE,
+        caps={k: caps[k] for k in keys},
+    )
+    assert again == result
+
+
+@given(
+    weights=st.dictionaries(customer_ids, st.integers(0, 10_000), min_size=1, max_size=8),
+    data=st.data(),
+)
+def test_capped_split_is_proportional_until_a_cap_binds(weights, data):
+    """With caps that do not bind, the capped split is the plain largest-remainder split;
+    a customer held at its cap never takes cents from those below theirs."""
+    total = data.draw(st.integers(0, 100_000))
+    loose = dict.fromkeys(weights, total)
+    assert capped_largest_remainder(total, weights, loose) == largest_remainder(total, weights)
+    caps = {k: data.draw(st.integers(0, total)) for k in weights}
+    if total <= sum(caps.values()):
+        parts = capped_largest_remainder(total, weights, caps)
+        assert sum(parts.values()) == total and all(parts[k] <= caps[k] for k in weights)
+        free = [k for k in weights if parts[k] < caps[k]]
+        plain = largest_remainder(total, weights)
+        assert all(parts[k] >= plain[k] - 1 for k in free)
+
+
+def test_a_travel_day_with_room_nowhere_is_reported_not_billed():
+    """All caps used up: nobody pays more, the travel day stays visible as unallocated."""
+    sa = {"C1": Decimal("300.00"), "C2": Decimal("100.00")}
+    caps = {"C1": Decimal("0.00"), "C2": Decimal("10.00")}
+    result = allocate(Decimal("50.00"), sa, JOURNEY_PROPORTIONAL_STANDALONE, caps=caps)
+    assert result.capped and dict(result.amounts) == caps
+    assert result.unallocated == Decimal("40.00")
+    with pytest.raises(AllocationError, match="caps"):
+        allocate(Decimal("1.00"), sa, JOURNEY_PROPORTIONAL_STANDALONE, caps={"C1": CENT})

@@ -5,7 +5,8 @@ PostgreSQL through the suite's `session` fixture)."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,9 +27,10 @@ from scheduling.billing import (
 )
 from scheduling.costs import plan_trips
 from scheduling.export_files import COLUMNS
+from scheduling.model import Place
 from scheduling.policy import load_policy
 from scheduling.store.billing_models import CostLineRow, ExportBatchLineRow, ExportBatchRow
-from tests.scheduling.costs_fixtures import build, hotel_near, route
+from tests.scheduling.costs_fixtures import BY_ID, build, hotel_near, route
 
 POLICY = load_policy()
 NOV_FROM, NOV_TO = date(2026, 11, 1), date(2026, 11, 30)
@@ -263,6 +265,47 @@ def test_export_files_open_in_excel_compatible_readers(session, tmp_path):
     assert workbook.properties.modified == T0.replace(tzinfo=None)
 
 
+def _journey():
+    """E2: home -> Hangzhou (a 6-hour visit: no day trip fits) -> hotel; the next day back
+    home from the hotel with no visit."""
+    customer = BY_ID["C006"]
+    hotel = Place("hotel", customer.lat, customer.lon, "hotel:C006")
+    r, visits, requests = route("E2", D1, ["C006"], end=hotel)
+    visits = [replace(v, end=v.start + timedelta(hours=6)) for v in visits]
+    return build((r, visits, requests), route("E2", D2, [], start=hotel))
+
+
+def test_a_day_back_without_visits_is_exported_and_reconciles(session, tmp_path):
+    """POLICY.md 5: the fare home and the allowance of a travel-only day reach the export as
+    the journey customer's lines (method named), and trip costs = exported total."""
+    plan, problem = _journey()
+    recorded = record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    assert recorded.trips == 2 and recorded.unallocated == 0
+    result = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, policy=POLICY, now=T0)
+    travel = [line for line in batch_lines(session, result.batch_id) if line.visit_date == D2]
+    assert {(line.item, line.zone_or_fare) for line in travel} == {
+        ("fare", "rail"),
+        ("allowance", ""),
+    }
+    assert {(line.customer_id, line.request_ref, line.trip_id) for line in travel} == {
+        ("C006", "R-C006-1103", "E2-2026-11-04")
+    }
+    assert {line.allocation_method for line in travel} == {"journey_proportional_standalone"}
+    trips = plan_trips(plan, problem, POLICY)
+    check = reconcile(session, NOV_FROM, NOV_TO)
+    assert check.balanced and check.pending_total == 0
+    assert check.exported_total == result.total == sum(t.total for t in trips)
+    # An actual fare for the travel day replaces its estimate on the same customer's line.
+    record_actual(session, "E2-2026-11-04", "fare", Decimal("150.00"))
+    fare = session.scalars(
+        select(CostLineRow).where(
+            CostLineRow.trip_id == "E2-2026-11-04", CostLineRow.item == "fare"
+        )
+    ).one()
+    assert (fare.amount, fare.basis, fare.customer_id) == (Decimal("150.00"), "actual", "C006")
+    assert reconcile(session, NOV_FROM, NOV_TO).balanced
+
+
 # --- the sample data's real plan ----------------------------------------------------------
 
 
@@ -301,6 +344,21 @@ def test_the_sample_export_reconciles_with_the_sample_plan(sample_export):
     assert trips and result.line_count > 0
     assert result.total == sum(t.total for t in trips) == check.trip_costs
     assert check.balanced and check.pending_total == 0 and check.unallocated == 0
+
+
+def test_the_sample_travel_days_are_billed_to_their_journeys_customers(sample_export):
+    """The sample plan's days without visits (to or from a hotel) are in the export, in
+    full, under the journey method (POLICY.md 5: nobody else pays them, nothing is lost)."""
+    planned, problem, result, _ = sample_export
+    travel = {t.trip_id: t for t in plan_trips(planned, problem, POLICY) if t.travel_only}
+    assert travel, "the sample plan should hold out-of-town journeys with travel days"
+    frame = pd.read_csv(result.csv_path, encoding="utf-8-sig", dtype=str)
+    lines = frame[frame["trip_id"].isin(list(travel))]
+    assert set(lines["allocation_method"]) == {"journey_proportional_standalone"}
+    for trip_id, trip in travel.items():
+        billed = sum(Decimal(a) for a in lines[lines["trip_id"] == trip_id]["amount"])
+        assert billed == trip.total
+        assert set(lines[lines["trip_id"] == trip_id]["customer_id"]) <= set(trip.customers)
 
 
 def test_the_sample_export_reads_back_in_pandas_and_openpyxl(sample_export):

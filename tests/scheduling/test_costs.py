@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
@@ -19,7 +19,7 @@ from scheduling.costs import (
     trip_id,
     trip_lines,
 )
-from scheduling.model import Kind, Zone
+from scheduling.model import Kind, Place, Zone
 from scheduling.policy import load_policy
 from tests.scheduling.costs_fixtures import BY_ID, HOME, build, hotel_near, km, route
 
@@ -225,3 +225,131 @@ def test_an_actual_for_an_item_the_plan_did_not_price_becomes_its_own_line():
         "actual",
     )
     assert lines.billed_total == trip.total + Decimal("35.00")
+
+
+# --- journeys: days without visits chained to their out-of-town trip --------------------
+
+NOV4 = date(2026, 11, 4)
+
+
+def _hotel_at(cid: str) -> Place:
+    """A hotel at the customer's door, as the planner books it (`hotel:<customer>`)."""
+    return Place("hotel", BY_ID[cid].lat, BY_ID[cid].lon, f"hotel:{cid}")
+
+
+def _long(built, hours: int, only: str | None = None):
+    """`built` (a fixtures route) with its visits (or only customer `only`'s) lasting
+    `hours` on site."""
+    r, visits, requests = built
+    longer = [
+        replace(v, end=v.start + timedelta(hours=hours))
+        if only is None or v.request_ref.startswith(f"R-{only}-")
+        else v
+        for v in visits
+    ]
+    return r, longer, requests
+
+
+def _journey_plan():
+    """E2: day 1 home -> Suzhou (1 h) -> Hangzhou (5 h, no day trip fits) -> hotel there;
+    day 2 hotel -> home with no visit at all."""
+    hotel = _hotel_at("C006")
+    return build(
+        _long(route("E2", NOV, ["C004", "C006"], end=hotel), 5, only="C006"),
+        route("E2", NOV4, [], start=hotel),
+    )
+
+
+def test_the_day_back_from_a_hotel_without_visits_is_billed_to_the_journey_customer():
+    """POLICY.md 5: the rail fare home and the allowance of a return day with no visit are
+    the trip's customer's, under the journey method, and the trip id stays engineer-day."""
+    hotel = _hotel_at("C006")
+    plan, problem = build(
+        _long(route("E2", NOV, ["C006"], end=hotel), 5), route("E2", NOV4, [], start=hotel)
+    )
+    out, back = plan_trips(plan, problem, POLICY)
+    assert back.trip_id == trip_id("E2", NOV4) and back.travel_only
+    assert back.journey_id == out.journey_id == out.trip_id
+    assert set(_items(back)) == {"fare:rail", "allowance"}
+    assert _items(back)["fare:rail"].quantity == _leg_km(_at("C006"), HOME_AT)
+    lines = trip_lines(back)
+    assert not lines.capped and lines.unallocated == 0
+    assert sum(line.amount for line in lines.lines) == back.total
+    assert {line.customer_id for line in lines.lines} == {"C006"}
+    assert {line.method for line in lines.lines} == {"journey_proportional_standalone"}
+    assert {line.request_refs for line in lines.lines} == {("R-C006-1103",)}
+    # A journey made for C006 alone is this one (the return does not fit the shift).
+    paid = sum(line.amount for t in (out, back) for line in trip_lines(t).lines)
+    assert paid == out.total + back.total == dict(back.standalone)["C006"]
+
+
+def test_a_travel_day_goes_to_customers_whose_standalone_journey_leaves_room():
+    """Suzhou fits a day trip, so its stand-alone journey has no hotel night: it already
+    pays more than that on day 1 and pays nothing of the day back; Hangzhou pays it all,
+    within what its own journey (with a night) would cost."""
+    plan, problem = _journey_plan()
+    out, back = plan_trips(plan, problem, POLICY)
+    weights, caps = dict(back.standalone), dict(back.caps)
+    assert set(weights) == {"C004", "C006"} and caps["C004"] == 0
+    lines = trip_lines(back)
+    assert {line.customer_id for line in lines.lines} == {"C006"}
+    assert sum(line.amount for line in lines.lines) == back.total
+    day1 = trip_lines(out)
+    for customer in ("C004", "C006"):
+        journey = sum(
+            line.amount for line in (*day1.lines, *lines.lines) if line.customer_id == customer
+        )
+        travel_day = sum(line.amount for line in lines.lines if line.customer_id == customer)
+        assert travel_day <= caps[customer]
+    assert journey <= weights["C006"]
+
+
+def test_the_standalone_journey_has_a_night_only_when_the_return_does_not_fit():
+    """One-hour visit in Suzhou: a day trip fits, so the stand-alone journey is a round
+    trip with one allowance; a six-hour one does not fit: a night and two allowances."""
+    hotel = _hotel_at("C004")
+    short = build(route("E2", NOV, ["C004"], end=hotel), route("E2", NOV4, [], start=hotel))
+    long = build(
+        _long(route("E2", NOV, ["C004"], end=hotel), 6), route("E2", NOV4, [], start=hotel)
+    )
+    way = km_decimal(km(HOME_AT, _at("C004")))
+    (_, back_short), (_, back_long) = (plan_trips(p, q, POLICY) for p, q in (short, long))
+    # each stand-alone day is rounded on its own, as the journey's own days are
+    day_trip = money(2 * way * Decimal("0.52")) + Decimal("120.00")
+    with_night = 2 * money(way * Decimal("0.52")) + Decimal("400.00") + Decimal("240.00")
+    assert dict(back_short.standalone)["C004"] == day_trip
+    assert dict(back_long.standalone)["C004"] == with_night
+
+
+def test_journey_split_does_not_depend_on_the_order_of_routes_or_visits():
+    """The same journey given in another order bills the same lines."""
+    plan, problem = _journey_plan()
+    shuffled = replace(plan, routes=plan.routes[::-1], visits=plan.visits[::-1])
+    assert [trip_lines(t).lines for t in plan_trips(plan, problem, POLICY)] == [
+        trip_lines(t).lines for t in plan_trips(shuffled, problem, POLICY)
+    ]
+
+
+def test_a_journey_with_no_customer_bills_nothing_and_reports_it_unallocated():
+    """Home -> hotel -> home with no visit at all serves nobody: its cost stays visible as
+    unallocated, never billed to a customer of another journey."""
+    hotel = _hotel_at("C004")
+    plan, problem = build(route("E1", NOV, [], end=hotel), route("E1", NOV4, [], start=hotel))
+    trips = plan_trips(plan, problem, POLICY)
+    assert len(trips) == 2
+    for trip in trips:
+        lines = trip_lines(trip)
+        assert lines.lines == () and lines.unallocated == trip.total > 0 and lines.capped
+
+
+def test_a_travel_day_out_to_the_hotel_the_evening_before_is_billed_too():
+    """Day 1 home -> hotel (no visit), day 2 hotel -> customer -> home: day 1 is the
+    customer's; the hotel must be the one day 2 starts from."""
+    hotel = _hotel_at("C006")
+    plan, problem = build(route("E1", NOV, [], end=hotel), route("E1", NOV4, ["C006"], start=hotel))
+    first, _ = plan_trips(plan, problem, POLICY)
+    assert first.travel_only and {c for c in first.customers} == {"C006"}
+    other = Place("hotel", hotel.lat + 0.5, hotel.lon, "elsewhere")
+    plan2, _ = build(route("E1", NOV, [], end=other), route("E1", NOV4, ["C006"], start=hotel))
+    first2, _ = plan_trips(plan2, problem, POLICY)
+    assert first2.customers == () and first2.journey_id == ""
