@@ -36,6 +36,9 @@ from scheduling.model import Plan, Problem
 from scheduling.policy import Policy, load_policy
 
 Partition = Literal["office", "none"]
+# KPI key marking plans made with the fallback's fewer pins (a replan that could not keep
+# every unaffected visit in place); its value counts the parts concerned.
+RELAXED = "pins_relaxed"
 
 
 @dataclass(frozen=True)
@@ -95,18 +98,41 @@ def solve_part(
     seed: int,
     time_limit: float | None,
     solution_limit: int | None = None,
+    fallback: Problem | None = None,
 ) -> Plan:
-    """Solve one independent part (one office) with the planner."""
-    from scheduling.planner import plan
+    """Solve one independent part (one office) with the planner.
 
+    When the planner cannot keep the part's pinned visits (`PlanningError`) and a `fallback`
+    problem with fewer pins is given, that one is solved instead, with a warning.
+    """
+    from scheduling.planner import PlanningError, plan
+
+    logger = get_run_logger()
     office = problem.offices[0].office_id if len(problem.offices) == 1 else "all offices"
-    get_run_logger().info(
-        "Planning %s: %d request(s), %d engineer(s)",
+    logger.info(
+        "Planning %s: %d request(s), %d engineer(s), %d pinned visit(s)",
         office,
         len(problem.requests),
         len(problem.engineers),
+        len(problem.pinned),
     )
-    return plan(problem, policy, seed=seed, time_limit=time_limit, solution_limit=solution_limit)
+    try:
+        return plan(
+            problem, policy, seed=seed, time_limit=time_limit, solution_limit=solution_limit
+        )
+    except PlanningError as exc:
+        if fallback is None:
+            raise
+        logger.warning(
+            "%s: the planner could not keep every unaffected visit in place (%s); re-planning "
+            "with only the committed and started visits pinned, from the previous plan",
+            office,
+            exc,
+        )
+        relaxed = plan(
+            fallback, policy, seed=seed, time_limit=time_limit, solution_limit=solution_limit
+        )
+        return replace(relaxed, kpis={**relaxed.kpis, RELAXED: 1})
 
 
 class InvalidPlan(RuntimeError):
@@ -206,23 +232,44 @@ def solve(
     time_limit: float | None,
     partition: str,
     solution_limit: int | None = None,
-) -> Plan:
+    fallback: Problem | None = None,
+) -> tuple[Plan, Problem]:
     """Solve `problem`, split by office when asked, the parts side by side; join the plans.
 
     The joined plan's KPIs are computed on the whole problem, with the wall-clock seconds of
-    the parallel solve.
+    the parallel solve. `fallback` is a version of `problem` with fewer pins, tried for a
+    part whose pins the planner cannot keep; the problem returned is the one the plan was
+    made for (with the fallback's pins where it was used), to validate the plan against.
     """
     from scheduling.kpis import plan_kpis
 
     began = time.perf_counter()
-    parts = split_by_office(problem) if partition == "office" else [problem]
-    futures = [solve_part.submit(part, policy, seed, time_limit, solution_limit) for part in parts]
+
+    def cut(whole: Problem) -> list[Problem]:
+        return split_by_office(whole) if partition == "office" else [whole]
+
+    parts = cut(problem)
+    # Both versions have the same offices, engineers and requests, so they cut alike.
+    spares: list[Problem | None] = cut(fallback) if fallback is not None else [None] * len(parts)
+    futures = [
+        solve_part.submit(part, policy, seed, time_limit, solution_limit, spare)
+        for part, spare in zip(parts, spares, strict=True)
+    ]
     plans = [f.result() for f in futures]
+    relaxed = [p.kpis.get(RELAXED) for p in plans]
+    if any(relaxed):
+        # Judge the plan by the pins each part was actually solved with.
+        used = [s if r else p for p, s, r in zip(parts, spares, relaxed, strict=True)]
+        problem = replace(problem, pinned=tuple(v for u in used for v in u.pinned))  # type: ignore[union-attr]
     if len(plans) == 1:
-        return plans[0]
+        return plans[0], problem
     joined = merge_plans(plans)
     kpis = plan_kpis(joined, problem, policy, time.perf_counter() - began)
-    return replace(joined, kpis={**kpis, "parts": len(plans)})
+    extra = {
+        "parts": len(plans),
+        **({RELAXED: sum(1 for r in relaxed if r)} if any(relaxed) else {}),
+    }
+    return replace(joined, kpis={**kpis, **extra}), problem
 
 
 def plan_and_publish(
@@ -239,14 +286,16 @@ def plan_and_publish(
     now: datetime | None = None,
     solution_limit: int | None = None,
     adjust: Callable[[Problem], Problem] | None = None,
+    relax: Callable[[Problem], Problem] | None = None,
 ) -> tuple[PlanOutcome, Problem, Plan]:
     """Load, solve, validate, save, write files and publish artifacts (under the lock)."""
     logger = get_run_logger()
     prepare_database(database_url)
     problem = load_problem_task(database_url, start, policy)
+    fallback = relax(problem) if relax is not None else None
     if adjust is not None:
         problem = adjust(problem)
-    plan = solve(problem, policy, seed, time_limit, partition, solution_limit)
+    plan, problem = solve(problem, policy, seed, time_limit, partition, solution_limit, fallback)
     logger.info("Solved: %s", plan.kpis)
     validate_task(problem, plan, policy)
     plan_id = save_plan_task(database_url, plan, problem, policy, now)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -97,13 +98,23 @@ def freed_by(
 
 
 def pin_unaffected(
-    problem: Problem, freed: set[tuple[str, int]], now: datetime, overrun: Visit | None = None
+    problem: Problem,
+    freed: set[tuple[str, int]],
+    overrun: Visit | None = None,
+    *,
+    now: datetime,
+    keep_unaffected: bool = True,
 ) -> Problem:
     """The problem with every previous visit pinned except the freed ones.
 
-    Visits already started (`start` before `now`) stay pinned even when freed: the engineer is
-    there or has been. Visits of requests no longer open (withdrawn, done) are dropped. An
-    overrun visit is pinned with its longer end, so what follows it moves.
+    Visits the field has committed to (confirmed, in progress, done: `problem.pinned`) stay
+    pinned even when freed if they have started by `now`; an unaffected visit that has
+    started is pinned in any case. Visits of requests no longer open (withdrawn, done) are
+    dropped. An overrun visit is pinned with its longer end (its request's duration grows to
+    match), so what follows it moves. The freed visits
+    leave `previous` too, so the planner's warm start is exactly the pinned routes, which
+    stay feasible (a route minus some stops is never longer). With `keep_unaffected` False
+    (the fallback), unaffected visits are not pinned but stay in `previous` as the warm start.
     """
     open_refs = {r.request_ref for r in problem.requests}
     # A confirmed visit of an engineer now ill is freed too; one already started is not.
@@ -113,11 +124,30 @@ def pin_unaffected(
     for visit in problem.previous:
         if visit.request_ref not in open_refs or visit.key in pinned:
             continue
-        if visit.key not in freed or visit.start < now:
+        # A freed visit is not pinned by the clock: the event is why it did not happen as
+        # planned (the engineer was ill, or still at the visit that overran).
+        if visit.key not in freed and (keep_unaffected or visit.start < now):
             pinned[visit.key] = replace(visit, pinned=True)
+    requests = problem.requests
     if overrun is not None and overrun.key in pinned:
         pinned[overrun.key] = replace(overrun, pinned=True)
-    return replace(problem, pinned=tuple(sorted(pinned.values(), key=_order)))
+        # The planner times a visit by its request's duration: lengthen it by the overrun, so
+        # the pinned visit and the planner agree on when the engineer is free again.
+        hours = Decimal(int((overrun.end - overrun.start).total_seconds() // 60)) / 60
+        requests = tuple(
+            replace(r, duration_hours=hours) if r.request_ref == overrun.request_ref else r
+            for r in requests
+        )
+        problem = replace(problem, requests=requests)
+    kept = tuple(sorted(pinned.values(), key=_order))
+    if keep_unaffected:
+        return replace(problem, pinned=kept, previous=kept)
+    start = tuple(
+        v
+        for v in problem.previous
+        if v.request_ref in open_refs and v.key not in freed and v.key not in pinned
+    )
+    return replace(problem, pinned=kept, previous=tuple(sorted(kept + start, key=_order)))
 
 
 def _order(visit: Visit) -> tuple:
@@ -251,8 +281,13 @@ def _adjuster(
     session: int,
     overrun_minutes: int | None,
     emergency_ref: str | None,
-) -> Callable[[Problem], Problem]:
-    def adjust(problem: Problem) -> Problem:
+    seen: list[Visit],
+) -> tuple[Callable[[Problem], Problem], Callable[[Problem], Problem]]:
+    """The problem adjustments for `event`: (strict, relaxed); `seen` receives the active
+    plan's visits. Strict pins every visit the event does not touch; relaxed, the fallback,
+    pins only committed and started ones and starts from the rest of the previous plan."""
+
+    def scope(problem: Problem) -> tuple[set[tuple[str, int]], Visit | None]:
         previous = problem.previous
         office_engineers: list[str] = []
         until = None
@@ -281,9 +316,17 @@ def _adjuster(
             ran = next((v for v in previous if v.key == (request_ref, session)), None)
             if ran is not None:
                 overrun = replace(ran, end=ran.end + timedelta(minutes=overrun_minutes))
-        return pin_unaffected(problem, freed, now, overrun)
+        return freed, overrun
 
-    return adjust
+    def adjust(problem: Problem) -> Problem:
+        seen.extend(problem.previous)
+        return pin_unaffected(problem, *scope(problem), now=now)
+
+    def relax(problem: Problem) -> Problem:
+        freed, overrun = scope(problem)
+        return pin_unaffected(problem, freed, overrun, now=now, keep_unaffected=False)
+
+    return adjust, relax
 
 
 @flow(
@@ -322,6 +365,7 @@ def replan_flow(
     moment = now or datetime.now(policy.general.tz)
     url = resolve_database_url(database_url)
     logger = get_run_logger()
+    before: list[Visit] = []
     with plan_lock(url, "replan"):
         emergency_ref = None
         if event is Event.EMERGENCY:
@@ -343,7 +387,19 @@ def replan_flow(
             reason,
             overtime_day,
         )
-        outcome, problem, plan = plan_and_publish(
+        adjust, relax = _adjuster(
+            event,
+            moment,
+            engineer_id=engineer_id,
+            start_date=start_date,
+            end_date=end_date,
+            request_ref=request_ref,
+            session=session,
+            overrun_minutes=overrun_minutes,
+            emergency_ref=emergency_ref,
+            seen=before,
+        )
+        outcome, _, plan = plan_and_publish(
             database_url=url,
             policy=policy,
             start=moment.date(),
@@ -354,19 +410,10 @@ def replan_flow(
             itineraries=itineraries,
             title=f"Re-plan after {event.value} ({moment.isoformat(timespec='minutes')})",
             now=moment,
-            adjust=_adjuster(
-                event,
-                moment,
-                engineer_id=engineer_id,
-                start_date=start_date,
-                end_date=end_date,
-                request_ref=request_ref,
-                session=session,
-                overrun_minutes=overrun_minutes,
-                emergency_ref=emergency_ref,
-            ),
+            adjust=adjust,
+            relax=relax,
         )
-    moves = diff_visits(problem.previous, plan, policy.general.tz)
+    moves = diff_visits(before, plan, policy.general.tz)
     artifacts.publish_moves(moves, event.value)
     logger.info("Re-plan after %s: %d visit(s) changed", event.value, len(moves))
     return replace(outcome, moves=tuple(moves))

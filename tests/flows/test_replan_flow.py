@@ -81,7 +81,7 @@ def test_emergency_frees_its_office_up_to_its_deadline_day():
 
 
 def test_pinning_keeps_started_and_unaffected_visits_and_drops_closed_requests():
-    """Started or untouched visits are pinned; freed ones are not; closed requests vanish."""
+    """Untouched visits are pinned; freed ones only if committed and started; closed ones go."""
     problem = Problem(
         offices=(),
         engineers=(),
@@ -93,11 +93,32 @@ def test_pinning_keeps_started_and_unaffected_visits_and_drops_closed_requests()
     )
     now = datetime(2026, 11, 30, 10, 30, tzinfo=TZ)  # A has started
     overrun = replace(PREVIOUS[1], end=PREVIOUS[1].end + timedelta(minutes=90))
-    pinned = pin_unaffected(problem, {("A", 1), ("B", 1), ("C", 1)}, now, None)
-    assert {v.request_ref for v in pinned.pinned} == {"A", "E"}
+    freed = {("A", 1), ("B", 1), ("C", 1)}
+    pinned = pin_unaffected(problem, freed, now=now)
+    assert {v.request_ref for v in pinned.pinned} == {"E"}
     assert all(v.pinned for v in pinned.pinned)
-    longer = pin_unaffected(problem, {("C", 1)}, now, overrun)
+    # A visit the field confirmed and started stays, even on the day its engineer fell ill.
+    committed = replace(problem, pinned=(replace(PREVIOUS[0], pinned=True),))
+    assert {v.request_ref for v in pin_unaffected(committed, freed, now=now).pinned} == {"A", "E"}
+    longer = pin_unaffected(problem, {("C", 1)}, overrun, now=now)
     assert {v.request_ref: v.end for v in longer.pinned}["B"] == overrun.end
+
+
+def test_fallback_pins_only_started_visits_and_warm_starts_from_the_rest():
+    """The fallback pins what has started; unaffected visits are only the starting point."""
+    problem = Problem(
+        offices=(),
+        engineers=(),
+        customers=(),
+        requests=tuple(open_request(ref) for ref in "ABCDE"),
+        assessments=(),
+        start=MON,
+        previous=PREVIOUS,
+    )
+    now = datetime(2026, 11, 30, 10, 30, tzinfo=TZ)
+    relaxed = pin_unaffected(problem, {("C", 1)}, now=now, keep_unaffected=False)
+    assert {v.request_ref for v in relaxed.pinned} == {"A", "E"}
+    assert {v.request_ref for v in relaxed.previous} == {"A", "B", "D", "E"}
 
 
 def test_moves_report_moved_added_unplanned_and_removed():
