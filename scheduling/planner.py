@@ -272,7 +272,54 @@ def _route(
     limit: float,
     solution_limit: int | None,
 ) -> tuple[list[Visit], list, list[Unassigned]]:
-    """Route the single visits over the vehicles; (visits, routes, unassigned)."""
+    """Route the single visits over the vehicles, one independent search per office;
+    (visits, routes, unassigned).
+
+    Engineers of different offices are hundreds of km apart, so almost no visit can be
+    reached by two offices' engineers within a shift: each visit goes to the office owning
+    most of the engineer-days that can take it, and each office is searched on its own
+    with a share of the budget proportional to its visits (smaller models search far
+    better in the same time; issue 7 parallelises this split across workers).
+    """
+    began = _time.monotonic()
+    whole = routing_instance(ctx, tasks, vehicles)
+    if not whole.live:
+        return [], [], whole.unassigned
+    office_of = {e.engineer_id: e.office_id for e in ctx.problem.engineers}
+    parts: dict[str, list[Task]] = {}
+    for task in whole.live:
+        votes: dict[str, int] = {}
+        for v in whole.allowed[task.key]:
+            office = office_of[vehicles[v].engineer_id]
+            votes[office] = votes.get(office, 0) + 1
+        office = min(votes, key=lambda o: (-votes[o], o))
+        parts.setdefault(office, []).append(task)
+    visits: list[Visit] = []
+    routes: list = []
+    unassigned = list(whole.unassigned)
+    total = len(whole.live)
+    for office in sorted(parts):
+        part = parts[office]
+        left = max(0.5, limit - (_time.monotonic() - began))
+        share = max(0.5, left * len(part) / total)
+        total -= len(part)
+        fleet = [v for v in vehicles if office_of[v.engineer_id] == office]
+        got = _route_part(ctx, part, fleet, seed, share, solution_limit)
+        visits.extend(got[0])
+        routes.extend(got[1])
+        unassigned.extend(got[2])
+    return visits, routes, unassigned
+
+
+def _route_part(
+    ctx: Context,
+    tasks: list[Task],
+    vehicles: list[Vehicle],
+    seed: int,
+    limit: float,
+    solution_limit: int | None,
+) -> tuple[list[Visit], list, list[Unassigned]]:
+    """One routing search over `tasks` and `vehicles`; (visits, routes, unassigned)."""
     policy = ctx.policy
     inst = routing_instance(ctx, tasks, vehicles)
     unassigned = inst.unassigned

@@ -187,9 +187,9 @@ class RoutingCore:
         # millions of times by local search and dominate the run time.
         cost = np.asarray(data.cost, dtype=np.int64)
         self._cost_cb = routing.RegisterTransitMatrix(cost.tolist())
+        routing.SetArcCostEvaluatorOfAllVehicles(self._cost_cb)
         fixed = data.vehicle_fixed_cost
         for v in range(m):
-            routing.SetArcCostEvaluatorOfVehicle(self._cost_cb, v)
             f = fixed if isinstance(fixed, int) else fixed[v]
             if f:
                 routing.SetFixedCostOfVehicle(int(f), v)
