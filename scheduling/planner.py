@@ -32,6 +32,7 @@ from scheduling.planner_model import (
     make_vehicles,
 )
 from scheduling.planner_result import (
+    empty_returns,
     fixed_routes,
     routes_from_solution,
     unassigned_entry,
@@ -109,7 +110,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
 
     routable = [t for t in tasks if t.sessions == 1 and t.key not in kept]
     far = [t for t in routable if needs_overnight(ctx, t)]
-    trips, stranded = book_trips(ctx, far, busy)
+    trips, stranded, returns = book_trips(ctx, far, busy)
     blocks.extend(trips)
     far_keys = {t.key for t in far}
     for task in stranded:
@@ -117,7 +118,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
     prepared = Prepared(
         ctx=ctx,
         routable=[t for t in routable if t.key not in far_keys],
-        vehicles=make_vehicles(ctx, busy),
+        vehicles=make_vehicles(ctx, busy, returns),
         visits=list(pinned_visits),
         routes=list(pinned_routes),
         unassigned=unassigned,
@@ -136,13 +137,15 @@ def finish(
     seed: int,
     began: float,
 ) -> Plan:
-    """The Plan: routed and booked visits together, KPIs, checked by the validator.
+    """The Plan: routed and booked visits together (and the trips' return days the search
+    left empty), KPIs, checked by the validator.
 
     Raises :class:`PlanningError` listing the broken rules when the plan is invalid.
     """
     ctx = prepared.ctx
     visits = prepared.visits + visits
     routes = prepared.routes + routes
+    routes += empty_returns(ctx, prepared.vehicles, routes)
     unassigned = prepared.unassigned + unassigned
     result = Plan(
         visits=tuple(sorted(visits, key=lambda v: (v.day, v.engineer_id, v.start, v.key))),

@@ -13,6 +13,7 @@ consecutive days (:mod:`scheduling.planner_training`, :mod:`scheduling.planner_t
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -80,10 +81,20 @@ class Vehicle:
 
     engineer_id: str
     day: date
-    kind: str  # "day" (kept for future vehicle kinds)
+    kind: str  # "day" (home -> home) or "return" (hotel -> home, the end of a trip)
     start_point: Point
     end_point: Point
     shift: ShiftSpan
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnDay:
+    """The second day of a booked trip with no visit on it: the engineer starts at the
+    hotel and ends at home; the routing search may add visits to it."""
+
+    engineer_id: str
+    day: date
+    hotel: Point
 
 
 @dataclass
@@ -312,13 +323,20 @@ def make_tasks(ctx: Context) -> tuple[list[Task], dict[str, tuple[str, str]]]:
     return tasks, rejected
 
 
-def make_vehicles(ctx: Context, busy: set[tuple[str, date]]) -> list[Vehicle]:
-    """One vehicle per engineer-day shift not already taken by a booked block."""
+def make_vehicles(
+    ctx: Context, busy: set[tuple[str, date]], returns: Iterable[ReturnDay] = ()
+) -> list[Vehicle]:
+    """One vehicle per engineer-day shift not already taken by a booked block, and one
+    ``"return"`` vehicle (hotel -> home, reported even without visits) per trip return day
+    left free of visits."""
+    back = {(r.engineer_id, r.day): r.hotel for r in returns}
     vehicles: list[Vehicle] = []
     for engineer in ctx.problem.engineers:
         eid = engineer.engineer_id
         home = ctx.home(eid)
         for day, shift in ctx.shifts[eid].items():
-            if (eid, day) not in busy:
+            if (eid, day) in back:
+                vehicles.append(Vehicle(eid, day, "return", back[eid, day], home, shift))
+            elif (eid, day) not in busy:
                 vehicles.append(Vehicle(eid, day, "day", home, home, shift))
     return vehicles

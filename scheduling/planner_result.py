@@ -31,25 +31,24 @@ def routes_from_solution(
 ) -> tuple[list[Visit], list[Route]]:
     """Visits with arrival = previous end + travel, and one Route per used engineer-day.
 
-    The return half of a trip is reported, even without stops, whenever its outbound
-    half was used: the engineer still drives home from the hotel that day.
+    Vehicles without stops give no route (see :func:`empty_returns` for trips' return
+    days).
     """
     visits: list[Visit] = []
     routes: list[Route] = []
     for v, vehicle in enumerate(vehicles):
         nodes = solution.routes[v]
-        if not nodes and (vehicle.kind != "back" or not solution.routes[vehicle.partner]):
+        if not nodes:
             continue
         prev = depot_of[vehicle.start_point.key]
         prev_end = solution.departures[v]
         departure = prev_end
         keys = []
-        for position, node in enumerate(nodes):
+        for node in nodes:
             task = tasks_by_node[node]
             arrival = prev_end + int(minutes[prev, node])
             start = solution.start_times[node]
             end = start + task.service
-            last = position == len(nodes) - 1
             visits.append(
                 Visit(
                     request_ref=task.request_ref,
@@ -64,7 +63,7 @@ def routes_from_solution(
                     late=task.deadline_min is not None and arrival > task.deadline_min,
                     session=task.session,
                     pinned=task.pinned is not None,
-                    lodging=last and vehicle.kind == "out",
+                    lodging=False,  # routed days end at home; nights are booked trips
                 )
             )
             keys.append(task.key)
@@ -84,6 +83,32 @@ def routes_from_solution(
             )
         )
     return visits, routes
+
+
+def empty_returns(ctx: Context, vehicles: list[Vehicle], routes: list[Route]) -> list[Route]:
+    """The travel-only routes of trip return days (``"return"`` vehicles) the search left
+    without visits: the engineer still travels from the hotel home that day, leaving at
+    the start of the shift."""
+    used = {(r.engineer_id, r.day) for r in routes}
+    out = []
+    for vehicle in vehicles:
+        if vehicle.kind != "return" or (vehicle.engineer_id, vehicle.day) in used:
+            continue
+        km, minutes = ctx.travel.leg(vehicle.start_point, vehicle.end_point)
+        out.append(
+            Route(
+                engineer_id=vehicle.engineer_id,
+                day=vehicle.day,
+                start_place=place_of(vehicle.start_point),
+                end_place=place_of(vehicle.end_point),
+                visit_keys=(),
+                departure=ctx.at(vehicle.shift.start),
+                return_at=ctx.at(vehicle.shift.start + minutes),
+                return_km=round(km, 3),
+                return_minutes=minutes,
+            )
+        )
+    return out
 
 
 def fixed_routes(ctx: Context, visits: list[Visit]) -> tuple[list[Visit], list[Route]]:

@@ -9,9 +9,15 @@ visits in the town -> home, on the engineer's next working day.
 
 Trips are built greedily, the way a dispatcher would: towns in order of their most urgent
 visit; for the most urgent open visit of a town, the nearest skilled engineers with two
-consecutive free working days are tried, earliest days first; each trip takes as many of
-the town's visits (nearest first) as fit in the two shifts. The routing search then plans
-everything else around the booked engineer-days. (Side constraints linking engineer-day
+consecutive free working days are tried; each trip takes as many of the town's visits
+(nearest first) as fit in the two shifts. A trip goes on the *latest* days that still meet
+its first visit's deadline (just in time): out-of-town deadlines are three working days
+away while city ones are two, so booking trips on the first days would take the engineers
+the city visits need then. A visit whose deadline cannot be met goes as early as possible.
+A return day with no visit booked is left to the routing search as an engineer-day that
+starts at the hotel (:func:`book_trips` returns it), so the engineer can still work on the
+way home or after getting back. The routing search then plans everything else around the
+booked engineer-days. (Side constraints linking engineer-day
 vehicles inside OR-Tools cripple its insertion heuristics, hence this split.)
 """
 
@@ -21,7 +27,14 @@ from collections import defaultdict
 from datetime import date
 
 from scheduling.model import Route, Visit
-from scheduling.planner_model import Context, ShiftSpan, Task, day_trip_fits, session_start
+from scheduling.planner_model import (
+    Context,
+    ReturnDay,
+    ShiftSpan,
+    Task,
+    day_trip_fits,
+    session_start,
+)
 from scheduling.planner_training import Block, _place
 from scheduling.travel import Point
 
@@ -93,15 +106,17 @@ class _Trip:
         hotel = Point(f"hotel:{last.customer_id}", last.point.lat, last.point.lon)
         return self._fits_day(1, [s[0] for s in self.stops[1]], hotel) is not None
 
-    def block(self) -> Block:
-        """The booked trip as visits and two routes."""
+    def block(self, with_return: bool = True) -> Block:
+        """The booked trip as visits and its routes: both days, or only the first when
+        `with_return` is False (the return day is left to the routing search)."""
         ctx = self.ctx
         hotel = self.hotel()
         visits: list[Visit] = []
         routes: list[Route] = []
         late = 0
         km_total = 0.0
-        for k, (start_point, end_point) in enumerate(((self.home, hotel), (hotel, self.home))):
+        legs = ((self.home, hotel), (hotel, self.home))
+        for k, (start_point, end_point) in enumerate(legs if with_return else legs[:1]):
             day = self.days[k]
             shift = ctx.shifts[self.eid][day]
             point = start_point
@@ -164,16 +179,48 @@ class _Trip:
 
 def book_trips(
     ctx: Context, tasks: list[Task], busy: set[tuple[str, date]]
-) -> tuple[list[Block], list[Task]]:
-    """Book one-night trips for `tasks` (all needing an overnight stay); return the blocks
-    and the tasks no trip could take. `busy` gains the booked engineer-days."""
+) -> tuple[list[Block], list[Task], list[ReturnDay]]:
+    """Book one-night trips for `tasks` (all needing an overnight stay); return the blocks,
+    the tasks no trip could take and the return days left free of visits. `busy` gains the
+    booked engineer-days, return days included (they are no longer home-to-home days).
+
+    A task left without a trip is often one with few possible days (a customer's narrow
+    dates) whose days a more urgent trip took: the booking is redone with the stranded
+    tasks first (up to ``REBOOK_ROUNDS`` times) and kept when it strands fewer tasks
+    without booking more late visits.
+    """
+    best = _book(ctx, tasks, set(busy), set())
+    for _ in range(REBOOK_ROUNDS):
+        if not best[1]:
+            break
+        first = {t.key for t in best[1]}
+        again = _book(ctx, tasks, set(busy), first)
+        if (len(again[1]), _late_visits(again[0])) >= (len(best[1]), _late_visits(best[0])):
+            break
+        best = again
+    blocks, left, returns, taken = best
+    busy.update(taken)
+    return blocks, left, returns
+
+
+REBOOK_ROUNDS = 2
+
+
+def _late_visits(blocks: list[Block]) -> int:
+    return sum(1 for block in blocks for visit in block.visits if visit.late)
+
+
+def _book(
+    ctx: Context, tasks: list[Task], busy: set[tuple[str, date]], first: set[tuple[str, int]]
+) -> tuple[list[Block], list[Task], list[ReturnDay], set[tuple[str, date]]]:
+    """One greedy booking pass, the tasks whose keys are in `first` before the others."""
     by_town: dict[str, list[Task]] = defaultdict(list)
     for task in tasks:
         by_town[ctx.customers[task.customer_id].city.strip() or task.customer_id].append(task)
 
     def urgency(task: Task) -> tuple:
         deadline = task.deadline_min if task.deadline_min is not None else 10**9
-        return (task.expired, deadline, -task.priority, task.request_ref)
+        return (task.key not in first, task.expired, deadline, -task.priority, task.request_ref)
 
     for group in by_town.values():
         group.sort(key=urgency)
@@ -181,6 +228,7 @@ def book_trips(
     limit = ctx.policy.planner.training_candidate_engineers
     blocks: list[Block] = []
     left: list[Task] = []
+    returns: list[ReturnDay] = []
     for town in towns:
         open_tasks = list(by_town[town])
         while open_tasks:
@@ -192,9 +240,12 @@ def book_trips(
                 continue
             served = {t.key for day in trip.stops for t, *_ in day}
             open_tasks = [t for t in open_tasks if t.key not in served]
-            blocks.append(trip.block())
+            empty_return = not trip.stops[1]
+            blocks.append(trip.block(with_return=not empty_return))
+            if empty_return:
+                returns.append(ReturnDay(trip.eid, trip.days[1], trip.hotel()))
             busy.update((trip.eid, d) for d in trip.days)
-    return blocks, left
+    return blocks, left, returns, busy
 
 
 def _best_trip(ctx: Context, seed: Task, town_tasks: list[Task], busy, limit: int) -> _Trip | None:
@@ -202,7 +253,7 @@ def _best_trip(ctx: Context, seed: Task, town_tasks: list[Task], busy, limit: in
         seed.engineers, key=lambda e: (ctx.travel.leg(ctx.home(e), seed.point)[0], e)
     )
     best: tuple | None = None
-    for eid in engineers[:limit]:
+    for rank, eid in enumerate(engineers[:limit]):
         calendar = ctx.calendar_of(eid)
         days = [d for d, s in ctx.shifts[eid].items() if not s.overtime and (eid, d) not in busy]
         for day in days:
@@ -221,8 +272,9 @@ def _best_trip(ctx: Context, seed: Task, town_tasks: list[Task], busy, limit: in
             arrival = next(s[1] for d in trip.stops for s in d if s[0].key == seed.key)
             late = seed.deadline_min is not None and arrival > seed.deadline_min
             count = sum(len(d) for d in trip.stops)
-            score = (late, day, -count, eid)
+            # On time: the latest such days (just in time); late: the earliest days.
+            when = day.toordinal() if late else -day.toordinal()
+            score = (late, when, -count, rank)
             if best is None or score < best[0]:
                 best = (score, trip)
-            break  # the earliest feasible days of this engineer
     return best[1] if best else None

@@ -76,6 +76,58 @@ def test_deadline_met_only_by_an_overnight_stay():
     assert result.kpis["lodging_nights"] == 1
 
 
+def test_trip_waits_for_its_deadline_so_the_city_visit_due_first_is_on_time():
+    """One engineer; Nanjing due Wednesday 18:00, a full-day city job due Monday 18:00 and
+    another due Tuesday 18:00. Booking the trip on Monday would make both city jobs late;
+    the trip goes Wednesday-Thursday and every visit is on time."""
+    tuesday, wednesday = MONDAY + timedelta(days=1), MONDAY + timedelta(days=2)
+    reqs = [
+        request("R1", "C4", hours="3"),
+        request("R2", "C1", hours="7"),
+        request("R3", "C2", hours="7"),
+    ]
+    prob = problem(
+        reqs,
+        [
+            assessment("R1", at(wednesday, 18), zone=Zone.OUT_OF_TOWN),
+            assessment("R2", at(MONDAY, 18)),
+            assessment("R3", at(tuesday, 18)),
+        ],
+        [engineer("E1", {"pms"})],
+    )
+    result = solve(prob)
+    visits = by_ref(result)
+    assert not result.unassigned
+    assert not any(v.late for v in result.visits), [(v.request_ref, v.day) for v in visits.values()]
+    assert visits["R1"].day == wednesday and visits["R1"].lodging
+    assert {visits["R2"].day, visits["R3"].day} == {MONDAY, tuesday}
+
+
+def test_the_day_back_from_a_hotel_still_takes_visits_near_home():
+    """One engineer; Nanjing (overnight) due Monday, and a city visit the customer accepts
+    only on Tuesday: the engineer drives back from the hotel Tuesday morning and does the
+    city visit in the afternoon, on the route that starts at the hotel."""
+    tuesday = MONDAY + timedelta(days=1)
+    reqs = [request("R1", "C4", hours="3"), request("R2", "C1", window=(tuesday, tuesday))]
+    prob = problem(
+        reqs,
+        [
+            assessment("R1", at(MONDAY, 18), zone=Zone.OUT_OF_TOWN),
+            assessment("R2", at(tuesday, 18)),
+        ],
+        [engineer("E1", {"pms"})],
+        start=MONDAY,
+    )
+    result = solve(prob, short_horizon(2))
+    visits = by_ref(result)
+    assert not result.unassigned
+    assert visits["R1"].day == MONDAY and visits["R1"].lodging
+    assert visits["R2"].day == tuesday and not visits["R2"].late
+    route = next(r for r in result.routes if r.day == tuesday)
+    assert route.start_place.kind == "hotel" and route.visit_keys == (("R2", 1),)
+    assert result.kpis["lodging_nights"] == 1
+
+
 def test_training_over_a_weekend_continues_on_the_next_working_day():
     """A two-session training with a window Friday-Monday runs Friday and Monday, same
     engineer."""
