@@ -47,6 +47,9 @@ def prefect_environment() -> None:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.3")
+    # Prefect creates its home without parents and only warns when it cannot, then fails
+    # later on its database: a fresh `$FIELDPLAN_VAR_DIR` (or a clean clone) needs this.
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
 
 def resolve_database_url(url: str | None = None) -> str:
