@@ -44,6 +44,7 @@ def _timed(
             continue
         vehicle = vehicles[v]
         home = inst.depot_of[vehicle.start_point.key]
+        end = inst.depot_of[vehicle.end_point.key]  # a trip's return day starts at a hotel
         stops = timed[v]
         if not stops:
             continue
@@ -79,9 +80,9 @@ def _timed(
                 end_place=place_of(vehicle.end_point),
                 visit_keys=tuple(keys),
                 departure=ctx.at(departure),
-                return_at=ctx.at(prev_end + int(inst.minutes[prev, home])),
-                return_km=round(float(inst.km[prev, home]), 3),
-                return_minutes=int(inst.minutes[prev, home]),
+                return_at=ctx.at(prev_end + int(inst.minutes[prev, end])),
+                return_km=round(float(inst.km[prev, end]), 3),
+                return_minutes=int(inst.minutes[prev, end]),
             )
         )
     unassigned = list(inst.unassigned)
