@@ -20,7 +20,7 @@ from __future__ import annotations
 import time as _time
 
 from scheduling.model import Plan, Problem, Route, Unassigned, Visit
-from scheduling.planner import Instance, Prepared, finish, prepare, routing_instance
+from scheduling.planner import Instance, Prepared, finish, leg_ends, prepare, routing_instance
 from scheduling.planner_result import place_of
 from scheduling.planner_rules import travel_cost, visit_dropped
 from scheduling.planner_start import greedy_sequences, retime
@@ -129,7 +129,7 @@ def vroom_plan(
         breaks.append([(lunch[0], lunch[0], lunch[1] - lunch[0])] if lunch else [])
     data = RoutingData(
         time=inst.minutes,
-        cost=travel_cost(inst.km, policy, problem.start),
+        cost=travel_cost(inst.km, leg_ends(ctx, inst, prepared.vehicles), policy, problem.start),
         service=[0] * inst.first + [t.service for t in inst.live],
         windows=[(0, horizon)] * inst.first + [(t.earliest, t.latest) for t in inst.live],
         starts=[inst.depot_of[v.start_point.key] for v in prepared.vehicles],

@@ -174,17 +174,18 @@ class FareTable:
     def fare(self, from_city: str, to_city: str) -> Decimal | None:
         """The fare between two cities (names compared as :func:`same_city` does), or None
         when the table does not know the pair."""
-        return self.fares.get(frozenset((_city_key(from_city), _city_key(to_city))))
+        return self.fares.get(frozenset((city_key(from_city), city_key(to_city))))
 
 
-def _city_key(name: str) -> str:
+def city_key(name: str) -> str:
+    """A city name as compared everywhere: trimmed, case-insensitive."""
     return name.strip().casefold()
 
 
 def same_city(a: str, b: str) -> bool:
     """True when two city names are the same place (trimmed, case-insensitive), as
     `scheduling.zones` and the itineraries' travel modes compare them."""
-    return _city_key(a) == _city_key(b)
+    return city_key(a) == city_key(b)
 
 
 def load_fares(path: str | os.PathLike[str]) -> FareTable:
@@ -213,7 +214,7 @@ def load_fares(path: str | os.PathLike[str]) -> FareTable:
                 raise CostError(
                     f"{file} row {number} column fare: {raw!r} must be >= 0 with 2 decimals"
                 )
-            fares[frozenset((_city_key(a), _city_key(b)))] = fare
+            fares[frozenset((city_key(a), city_key(b)))] = fare
     return FareTable(fares)
 
 

@@ -21,8 +21,9 @@ from datetime import datetime
 
 import numpy as np
 
+from scheduling.costs import LegEnd, customer_end, place_end
 from scheduling.kpis import plan_kpis
-from scheduling.model import Plan, Problem, Route, Unassigned, Visit
+from scheduling.model import Place, Plan, Problem, Route, Unassigned, Visit
 from scheduling.planner_model import (
     Context,
     Task,
@@ -337,7 +338,7 @@ def _route_part(
     )
     km, minutes = inst.km, inst.minutes
     horizon = ctx.horizon
-    cost = travel_cost(km, policy, ctx.problem.start)
+    cost = travel_cost(km, leg_ends(ctx, inst, vehicles), policy, ctx.problem.start)
     data = RoutingData(
         time=minutes,
         cost=cost,
@@ -402,6 +403,24 @@ def _route_part(
         code, text = _dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
         unassigned.append(unassigned_entry(task.request_ref, code, text))
     return visits, routes, unassigned
+
+
+def leg_ends(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> list[LegEnd]:
+    """The instance's nodes as billing sees them (:mod:`scheduling.costs`): a home is in
+    its office's city; a hotel is out of town unless in the engineer's office city; a
+    customer has its zone."""
+    ends: list[LegEnd | None] = [None] * (inst.first + len(inst.live))
+    for vehicle in vehicles:
+        home_city = ctx.offices[ctx.engineers[vehicle.engineer_id].office_id].city
+        for point in (vehicle.start_point, vehicle.end_point):
+            kind, _, ident = point.key.partition(":")
+            city = ctx.customers[ident].city if kind == "hotel" else home_city
+            place = Place(kind if kind in ("home", "hotel") else "home", point.lat, point.lon)
+            ends[inst.depot_of[point.key]] = place_end(place, city, home_city)
+    for offset, task in enumerate(inst.live):
+        customer = ctx.customers[task.customer_id]
+        ends[inst.first + offset] = customer_end(ctx.zone(task.request_ref), customer.city)
+    return ends  # type: ignore[return-value]
 
 
 def _greedy_solution(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> RoutingSolution:

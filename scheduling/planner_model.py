@@ -32,6 +32,7 @@ from scheduling.model import (
 )
 from scheduling.policy import Policy
 from scheduling.travel import Point, TravelProvider
+from scheduling.zones import zone_of
 
 MINUTES_PER_DAY = 1440
 PLANNABLE = (RequestStatus.ACCEPTED, RequestStatus.EXPIRED)
@@ -141,6 +142,15 @@ class Context:
         """The customer's site."""
         customer = self.customers[customer_id]
         return Point(f"customer:{customer_id}", customer.lat, customer.lon)
+
+    def zone(self, request_ref: str) -> Zone:
+        """The zone of the request's customer: the assessment's, else derived as billing
+        derives it (:func:`scheduling.zones.zone_of`)."""
+        assessment = self.assessments.get(request_ref)
+        if assessment is not None and assessment.zone is not None:
+            return Zone(assessment.zone)
+        customer = self.customers[self.requests[request_ref].customer_id]
+        return zone_of(customer, tuple(self.offices.values()), self.policy).zone
 
     def calendar_of(self, engineer_id: str) -> WorkingCalendar:
         """The working calendar of the engineer's office."""

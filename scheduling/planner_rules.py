@@ -9,10 +9,13 @@ of issue 4: deadlines met >> visits planned >> travel cost >> overtime and workl
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
 
+from scheduling.costs import LegEnd, city_key
+from scheduling.model import Zone
 from scheduling.planner_model import (
     Context,
     ShiftSpan,
@@ -23,7 +26,6 @@ from scheduling.planner_model import (
 )
 from scheduling.policy import Policy
 from scheduling.routing import RoutingCore
-from scheduling.travel import rate_per_km
 
 
 def late_cost_per_minute(task: Task, policy: Policy, meetable: bool = True) -> int:
@@ -57,23 +59,37 @@ def visit_dropped(task: Task, policy: Policy, horizon: int) -> int:
     return weights.unplanned_per_priority * max(1, task.priority) + lateness
 
 
-def travel_cost(km: np.ndarray, policy: Policy, day: date) -> np.ndarray:
-    """Soft: customer-paid travel of each leg (POLICY.md 5), km at the rate of the leg's
-    length band (city, suburban, else rail fare), in objective units. The rates in force on
-    the horizon's first day are used for the whole horizon."""
+def travel_cost(km: np.ndarray, ends: Sequence[LegEnd], policy: Policy, day: date) -> np.ndarray:
+    """Soft: customer-paid travel of each arc as finance bills its distance or fare
+    (:func:`scheduling.costs.leg_billing`, POLICY.md 5), in objective units. `ends` are the
+    nodes as billing sees them: a leg is priced in the farther zone of its ends, a leg
+    between two customers in the cheaper of their zones, and an out-of-town leg between two
+    cities at the rail rate (inside one town, at the city rate). Lodging and allowances are
+    per day, not per arc: the trip booking decides them. Fare tables are not consulted (the
+    per-km rail rate stands in). The rates in force on the horizon's first day are used for
+    the whole horizon."""
     rates = policy.costs.rates_on(day)
-    scale = policy.planner.weights.travel_cost_per_yuan / 100  # objective units per cent
-    bands = [
-        float(rate_per_km(policy.zones.city_max_km, rates, policy)),
-        float(rate_per_km(policy.zones.suburban_max_km, rates, policy)),
-        float(rate_per_km(policy.zones.suburban_max_km + 1, rates, policy)),
-    ]
-    rate = np.where(
-        km <= policy.zones.city_max_km,
-        bands[0],
-        np.where(km <= policy.zones.suburban_max_km, bands[1], bands[2]),
+    scale = policy.planner.weights.travel_cost_per_yuan  # objective units per yuan
+    zone_index = {Zone.CITY: 0, Zone.SUBURBAN: 1, Zone.OUT_OF_TOWN: 2}
+    zones = np.array([zone_index[e.zone] for e in ends], dtype=np.int64)
+    city_ids: dict[str, int] = {}
+    cities = np.array([city_ids.setdefault(city_key(e.city), len(city_ids)) for e in ends])
+    customer = np.array([e.customer for e in ends], dtype=bool)
+    same = cities[:, None] == cities[None, :]
+    city, suburban, rail = (
+        float(rates.city_per_km),
+        float(rates.suburban_per_km),
+        float(rates.rail_per_km),
     )
-    return np.rint(km * rate * 100 * scale).astype(np.int64)
+
+    def rate(zone: np.ndarray) -> np.ndarray:
+        return np.where(zone == 0, city, np.where(zone == 1, suburban, np.where(same, city, rail)))
+
+    za, zb = zones[:, None], zones[None, :]
+    farther = rate(np.maximum(za, zb))
+    cheaper = np.minimum(rate(za), rate(zb))
+    per_km = np.where(customer[:, None] & customer[None, :], cheaper, farther)
+    return np.rint(np.asarray(km, dtype=float) * per_km * scale).astype(np.int64)
 
 
 def can_serve(task: Task, vehicle: Vehicle, there: int, back: int) -> bool:

@@ -21,14 +21,13 @@ import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from scheduling.geo import haversine_km, haversine_matrix_km
-from scheduling.policy import CostRates, Policy
+from scheduling.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,18 +173,3 @@ class MatrixFileTravel:
                 if i != j:
                     km[i, j], minutes[i, j] = self.leg(a, b)
         return km, minutes
-
-
-def rate_per_km(km: float, rates: CostRates, policy: Policy) -> Decimal:
-    """POLICY.md 5: the per-km rate of a leg by its length (city, suburban, else rail fare)."""
-    if km <= policy.zones.city_max_km:
-        return rates.city_per_km
-    if km <= policy.zones.suburban_max_km:
-        return rates.suburban_per_km
-    return rates.rail_per_km
-
-
-def leg_cost(km: float, rates: CostRates, policy: Policy) -> Decimal:
-    """Customer-paid cost of one leg, to the cent (km rounded to 0.1 km first)."""
-    km_d = Decimal(str(round(km, 1)))
-    return (km_d * rate_per_km(km, rates, policy)).quantize(Decimal("0.01"))
