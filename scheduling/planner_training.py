@@ -4,8 +4,9 @@ A training of N sessions needs the same engineer on N consecutive working days o
 engineer's office calendar (POLICY.md 3, 4), each session a full day on site. Such a block
 leaves no room for other visits on those days, so the planner books it first, for the
 entitled trainings in deadline order, choosing among the nearest skilled engineers the
-earliest on-time, cheapest block; the routing search then plans everything else around the
-booked engineer-days.
+latest block that still ends by the deadline (just in time: the first days of the horizon
+go to the visits due first), else the earliest late one; the routing search then plans
+everything else around the booked engineer-days.
 
 Out of town, the engineer sleeps at a hotel next to the customer whenever going home and
 coming back the next morning would not fit in the shifts; a travel day before the first
@@ -192,7 +193,9 @@ def book_trainings(
         for eid in candidates:
             found = _best_for_engineer(ctx, group, eid, busy)
             if found is not None:
-                score = (found.late_minutes > 0, found.days[0], found.late_minutes, found.km, eid)
+                late = found.late_minutes > 0
+                when = found.days[0].toordinal() * (1 if late else -1)
+                score = (late, when, found.late_minutes, found.km, eid)
                 if best is None or score < best[0]:
                     best = (score, found)
         if best is None:
@@ -225,23 +228,29 @@ def _best_for_engineer(
             and ((eid, day) not in busy)
         )
 
-    for i, first_day in enumerate(days):
-        run = [first_day]
-        while len(run) < n:
-            nxt = calendar.next_working_day(run[-1])
-            run.append(nxt)
-        if not all(free(d) for d in run):
-            continue
-        before = days[i - 1] if i > 0 else None
-        if before is not None and calendar.next_working_day(before) != first_day:
-            before = None
-        after = calendar.next_working_day(run[-1])
-        for use_before in (False, True):
-            if use_before and not free(before):
+    def blocks(order):
+        for i in order:
+            first_day = days[i]
+            run = [first_day]
+            while len(run) < n:
+                run.append(calendar.next_working_day(run[-1]))
+            if not all(free(d) for d in run):
                 continue
-            block = builder.build(
-                run, before if use_before else None, after if free(after) else None
-            )
-            if block is not None:
-                return block
-    return None
+            before = days[i - 1] if i > 0 else None
+            if before is not None and calendar.next_working_day(before) != first_day:
+                before = None
+            after = calendar.next_working_day(run[-1])
+            for use_before in (False, True):
+                if use_before and not free(before):
+                    continue
+                block = builder.build(
+                    run, before if use_before else None, after if free(after) else None
+                )
+                if block is not None:
+                    yield block
+                    break
+
+    # Just in time: the latest days that still end by the deadline leave the first days
+    # to the visits due first; when none is on time, the earliest days.
+    on_time = next((b for b in blocks(reversed(range(len(days)))) if not b.late_minutes), None)
+    return on_time if on_time is not None else next(blocks(range(len(days))), None)

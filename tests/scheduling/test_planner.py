@@ -103,6 +103,39 @@ def test_trip_waits_for_its_deadline_so_the_city_visit_due_first_is_on_time():
     assert {visits["R2"].day, visits["R3"].day} == {MONDAY, tuesday}
 
 
+def test_training_waits_for_its_deadline_so_the_visits_due_first_are_on_time():
+    """One engineer; a two-day training the customer accepts all week (due Friday) and two
+    full-day visits due Monday and Tuesday: the training goes Thursday-Friday."""
+    tuesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (1, 3, 4))
+    reqs = [
+        request(
+            "T1",
+            "C5",
+            hours="7",
+            kind=Kind.TRAINING,
+            sessions=2,
+            skills={"training"},
+            window=(MONDAY, friday),
+        ),
+        request("R1", "C1", hours="7"),
+        request("R2", "C2", hours="7"),
+    ]
+    prob = problem(
+        reqs,
+        [
+            assessment("T1", at(friday, 18)),
+            assessment("R1", at(MONDAY, 18)),
+            assessment("R2", at(tuesday, 18)),
+        ],
+        [engineer("E1", {"pms", "training"})],
+    )
+    result = solve(prob)
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    sessions = sorted((v for v in result.visits if v.request_ref == "T1"), key=lambda v: v.session)
+    assert [v.day for v in sessions] == [thursday, friday]
+    assert {by_ref(result)["R1"].day, by_ref(result)["R2"].day} == {MONDAY, tuesday}
+
+
 def test_the_day_back_from_a_hotel_still_takes_visits_near_home():
     """One engineer; Nanjing (overnight) due Monday, and a city visit the customer accepts
     only on Tuesday: the engineer drives back from the hotel Tuesday morning and does the
