@@ -400,3 +400,17 @@ def test_pinned_visit_on_a_day_without_shift_is_kept_as_is():
         pin.end,
     )
     assert {"R1", "R2"} <= set(by_ref(result))
+
+
+def test_auto_first_solution_is_cheapest_insertion_then_vroom_then_greedy(monkeypatch):
+    """Cheapest insertion while it can finish in the budget; above, VROOM; the greedy
+    dispatcher when pyvroom is not installed."""
+    import importlib.util
+
+    from scheduling import planner
+
+    per_second = planner.AUTO_LARGE_PAIRS_PER_SECOND
+    assert planner.auto_first_solution(per_second * 10, 10.0) == "ortools"
+    assert planner.auto_first_solution(per_second * 10 + 1, 10.0) == "vroom"
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    assert planner.auto_first_solution(per_second * 10 + 1, 10.0) == "greedy"
