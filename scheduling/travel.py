@@ -52,6 +52,9 @@ class TravelProvider(Protocol):
         ...
 
 
+LEG_CACHE_SIZE = 2_000_000  # legs remembered per provider (~0.3 GB at most)
+
+
 class GreatCircleTravel:
     """Great-circle distance x detour factor, timed at the policy's zone speeds."""
 
@@ -63,6 +66,8 @@ class GreatCircleTravel:
         self.city_kmh = float(speeds.city)
         self.suburban_kmh = float(speeds.suburban)
         self.intercity_kmh = float(speeds.intercity)
+        # The booking passes ask for the same few thousand legs a million times.
+        self._legs: dict[tuple[float, float, float, float], tuple[float, int]] = {}
 
     def minutes_for_km(self, km: np.ndarray | float) -> np.ndarray:
         """Whole minutes (rounded up) to drive `km` road km through the speed bands."""
@@ -86,10 +91,17 @@ class GreatCircleTravel:
 
     def leg(self, a: Point, b: Point) -> tuple[float, int]:
         """Road km and whole minutes from `a` to `b`."""
+        key = (a.lat, a.lon, b.lat, b.lon)
+        known = self._legs.get(key)
+        if known is not None:
+            return known
         if (a.lat, a.lon) == (b.lat, b.lon):
             return 0.0, 0
         km = haversine_km(a.lat, a.lon, b.lat, b.lon) * self.detour
-        return km, int(self.minutes_for_km(km))
+        if len(self._legs) >= LEG_CACHE_SIZE:
+            self._legs.clear()
+        known = self._legs[key] = (km, int(self.minutes_for_km(km)))
+        return known
 
 
 class TravelMatrixError(ValueError):
