@@ -21,7 +21,7 @@ import time as _time
 
 from scheduling.model import Plan, Problem, Route, Unassigned, Visit
 from scheduling.planner import Instance, Prepared, finish, leg_ends, prepare, routing_instance
-from scheduling.planner_result import place_of
+from scheduling.planner_result import vehicle_route
 from scheduling.planner_rules import travel_cost, visit_dropped
 from scheduling.planner_start import greedy_sequences, retime
 from scheduling.policy import Policy
@@ -72,19 +72,8 @@ def _timed(
             keys.append(task.key)
             placed.add(node)
             prev, prev_end = node, start + task.service
-        routes.append(
-            Route(
-                engineer_id=vehicle.engineer_id,
-                day=vehicle.day,
-                start_place=place_of(vehicle.start_point),
-                end_place=place_of(vehicle.end_point),
-                visit_keys=tuple(keys),
-                departure=ctx.at(departure),
-                return_at=ctx.at(prev_end + int(inst.minutes[prev, end])),
-                return_km=round(float(inst.km[prev, end]), 3),
-                return_minutes=int(inst.minutes[prev, end]),
-            )
-        )
+        leg_back = (float(inst.km[prev, end]), int(inst.minutes[prev, end]))
+        routes.append(vehicle_route(ctx, vehicle, keys, departure, prev_end, leg_back))
     unassigned = list(inst.unassigned)
     for offset, task in enumerate(inst.live):
         if inst.first + offset not in placed:

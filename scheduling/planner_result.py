@@ -69,20 +69,33 @@ def routes_from_solution(
             keys.append(task.key)
             prev, prev_end = node, end
         end_node = depot_of[vehicle.end_point.key]
-        routes.append(
-            Route(
-                engineer_id=vehicle.engineer_id,
-                day=vehicle.day,
-                start_place=place_of(vehicle.start_point),
-                end_place=place_of(vehicle.end_point),
-                visit_keys=tuple(keys),
-                departure=ctx.at(departure),
-                return_at=ctx.at(prev_end + int(minutes[prev, end_node])),
-                return_km=round(float(km[prev, end_node]), 3),
-                return_minutes=int(minutes[prev, end_node]),
-            )
-        )
+        leg_back = (float(km[prev, end_node]), int(minutes[prev, end_node]))
+        routes.append(vehicle_route(ctx, vehicle, keys, departure, prev_end, leg_back))
     return visits, routes
+
+
+def vehicle_route(
+    ctx: Context,
+    vehicle: Vehicle,
+    keys: list[tuple[str, int]],
+    departure: int,
+    last_end: int,
+    leg_back: tuple[float, int],
+) -> Route:
+    """The Route of an engineer-day vehicle: its stops `keys`, leaving at `departure` and
+    back (home or hotel) `leg_back` = (km, minutes) after the last end (model minutes)."""
+    km, minutes = leg_back
+    return Route(
+        engineer_id=vehicle.engineer_id,
+        day=vehicle.day,
+        start_place=place_of(vehicle.start_point),
+        end_place=place_of(vehicle.end_point),
+        visit_keys=tuple(keys),
+        departure=ctx.at(departure),
+        return_at=ctx.at(last_end + minutes),
+        return_km=round(km, 3),
+        return_minutes=minutes,
+    )
 
 
 def empty_returns(ctx: Context, vehicles: list[Vehicle], routes: list[Route]) -> list[Route]:
@@ -94,20 +107,9 @@ def empty_returns(ctx: Context, vehicles: list[Vehicle], routes: list[Route]) ->
     for vehicle in vehicles:
         if vehicle.kind != "return" or (vehicle.engineer_id, vehicle.day) in used:
             continue
-        km, minutes = ctx.travel.leg(vehicle.start_point, vehicle.end_point)
-        out.append(
-            Route(
-                engineer_id=vehicle.engineer_id,
-                day=vehicle.day,
-                start_place=place_of(vehicle.start_point),
-                end_place=place_of(vehicle.end_point),
-                visit_keys=(),
-                departure=ctx.at(vehicle.shift.start),
-                return_at=ctx.at(vehicle.shift.start + minutes),
-                return_km=round(km, 3),
-                return_minutes=minutes,
-            )
-        )
+        leg = ctx.travel.leg(vehicle.start_point, vehicle.end_point)
+        start = vehicle.shift.start
+        out.append(vehicle_route(ctx, vehicle, [], start, start, leg))
     return out
 
 
