@@ -70,6 +70,13 @@ class VisitChange(StrEnum):
     UNCHANGED = "unchanged"
 
 
+def plain_hours(hours: Decimal) -> Decimal:
+    """`hours` without trailing zeros (2.50 -> 2.5, 3.00 -> 3), so an itinerary reads the
+    same whether the request came from a file or from the database (which keeps 2 places).
+    """
+    return hours.quantize(Decimal(1)) if hours == hours.to_integral() else hours.normalize()
+
+
 @dataclass(frozen=True, slots=True)
 class ChecklistItem:
     """One step of the work; `warning` is non-empty when the step is at risk."""
@@ -561,7 +568,7 @@ def _day(
                 from_version=customer.product_version if upgrade else None,
                 to_version=request.target_version if upgrade else None,
                 module=request.module,
-                duration_hours=request.duration_hours,
+                duration_hours=plain_hours(request.duration_hours),
                 deadline=deadline.astimezone(tz) if deadline else None,
                 late=visit.late,
                 pinned=visit.pinned,

@@ -160,3 +160,22 @@ def test_plan_naming_unknown_requests_exits_2(tmp_path, data_folder, plan_file):
     )
     assert result.exit_code == 2
     assert "R0003" in result.output
+
+
+def test_without_data_folder_the_itineraries_come_from_the_database(
+    tmp_path, data_folder, plan_file, fresh_db_url, monkeypatch
+):
+    """After `fieldplan intake`, `fieldplan itineraries` without --data reads customers and
+    requests from fieldplan's database and writes the same outbox as from the folder."""
+    monkeypatch.setenv("FIELDPLAN_DATABASE_URL", fresh_db_url)
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    loaded = runner.invoke(app, ["intake", str(data_folder), "--json"])
+    assert loaded.exit_code in (0, 1), loaded.output
+    from_db, from_folder = tmp_path / "from-db", tmp_path / "from-folder"
+    args = ["itineraries", "--plan", str(plan_file), "--json", "--out"]
+    result = runner.invoke(app, [*args, str(from_db)])
+    assert result.exit_code == 0, result.output
+    runner.invoke(app, [*args, str(from_folder), "--data", str(data_folder)])
+    for eid in ("E1", "E2"):
+        for name in ("itinerary.ics", "itinerary.html"):
+            assert (from_db / eid / name).read_bytes() == (from_folder / eid / name).read_bytes()
