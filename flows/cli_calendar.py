@@ -67,24 +67,33 @@ def _offices_from(data: Path | None) -> list:
         offices = _records(data, "offices")
         days = [d for d in _records(data, "office_calendar") if isinstance(d, CalendarDay)]
         return [_with_days(office, days) for office in offices]
-    try:
-        from scheduling.store.db import make_engine, session_scope
-        from scheduling.store.reference import list_offices
+    from scheduling.store.reference import list_offices
 
-        with session_scope(make_engine()) as session:
-            return list_offices(session)
+    try:
+        return _from_database(list_offices)
     except Exception as exc:
         raise _fail(f"cannot read offices from the database ({exc}); pass --data DIR") from None
 
 
+def _from_database(read):
+    """`read(session)` on fieldplan's database (the embedded SQLite file is migrated on the
+    spot; a server database must be upgraded: :func:`scheduling.store.db.open_database`)."""
+    from scheduling.store.db import open_database, session_scope
+
+    engine = open_database()
+    try:
+        with session_scope(engine) as session:
+            return read(session)
+    finally:
+        engine.dispose()
+
+
 def _database_offices() -> list:
     """Offices from the database, or none when it cannot be read (zone is then omitted)."""
-    try:
-        from scheduling.store.db import make_engine, session_scope
-        from scheduling.store.reference import list_offices
+    from scheduling.store.reference import list_offices
 
-        with session_scope(make_engine()) as session:
-            return list_offices(session)
+    try:
+        return _from_database(list_offices)
     except Exception:
         return []
 
@@ -108,16 +117,17 @@ def _customer_from(customer_id: str, data: Path | None):
             if customer.customer_id == customer_id:
                 return customer
         raise _fail(f"customer {customer_id!r} not found (or invalid) in {data}/customers.csv")
-    try:
-        from scheduling.store.db import make_engine, session_scope
-        from scheduling.store.reference import get_customer
+    from scheduling.store.reference import get_customer
 
-        with session_scope(make_engine()) as session:
-            customer = get_customer(session, customer_id)
+    try:
+        customer = _from_database(lambda session: get_customer(session, customer_id))
     except Exception as exc:
         raise _fail(f"cannot read customers from the database ({exc}); pass --data DIR") from None
     if customer is None:
-        raise _fail(f"customer {customer_id!r} not found in the database")
+        raise _fail(
+            f"customer {customer_id!r} not found in the database: load the data with "
+            "`fieldplan intake PATH`, or pass --data DIR"
+        )
     return customer
 
 
