@@ -155,3 +155,13 @@ def test_entitlement_without_data_or_database_exits_2():
     """Without --data and with an empty database the command says so and exits 2."""
     result = run("entitlement", "--customer", "C001", "--on", "2026-11-24")
     assert result.exit_code == 2
+
+
+def test_entitlement_of_a_customer_not_loaded_says_how_to_load_it(tmp_path, monkeypatch):
+    """An empty embedded database is migrated on the spot; the unknown customer is named,
+    with the way out (intake, or --data), and the exit code is 2 (bad input)."""
+    monkeypatch.setenv("FIELDPLAN_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    result = runner.invoke(app, ["entitlement", "--customer", "C0404", "--on", "2026-11-24"])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())  # rich wraps long lines
+    assert "C0404" in said and "fieldplan intake" in said
