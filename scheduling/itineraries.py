@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from scheduling.costs import LegEnd, billed_leg, customer_end, place_end
 from scheduling.geo import haversine_km
 from scheduling.model import (
     Customer,
@@ -32,7 +33,7 @@ from scheduling.model import (
     Visit,
     Zone,
 )
-from scheduling.policy import Policy
+from scheduling.policy import CostRates, Policy
 from scheduling.zones import zone_of
 
 BACKUP_STEP = "Verify the customer's data backup is done"
@@ -238,31 +239,13 @@ class ItineraryDiff:
         return out
 
 
-def travel_mode(km: float, policy: Policy) -> TravelMode:
-    """The mode of a leg of `km` kilometres when the zones of its ends are not known.
-
-    POLICY.md 4 and 5: within `zones.suburban_max_km` a customer is reached by car or taxi;
-    beyond it is out of town, where the policy pays an inter-city fare (rail).
-    """
-    return TravelMode.CAR if km <= policy.zones.suburban_max_km else TravelMode.RAIL
-
-
-def leg_mode(
-    zone: Zone | None, from_city: str, to_city: str, km: float, policy: Policy
-) -> TravelMode:
-    """The mode of a leg, by the rule finance bills it with (`scheduling.costs`).
-
-    A leg takes the zone of the customer it leads to (the way back: of the customer it
-    leaves). An out-of-town leg between two different cities is inter-city rail/road
-    (POLICY.md 5: fare per km); any other leg, an out-of-town one inside one town included
-    (hotel to customer), is by car or taxi. Without a zone, the leg's length decides
-    (`travel_mode`).
-    """
-    if zone is None:
-        return travel_mode(km, policy)
-    if zone is Zone.OUT_OF_TOWN and from_city.strip().casefold() != to_city.strip().casefold():
-        return TravelMode.RAIL
-    return TravelMode.CAR
+def leg_mode(a: LegEnd, b: LegEnd, km: float, rates: CostRates) -> TravelMode:
+    """The mode of a leg from `a` to `b`, by the rule finance bills it with
+    (:func:`scheduling.costs.billed_leg`): a fare is rail/inter-city, a distance is by car
+    or taxi. Between two customers the cheaper of their zones bills the leg, so a leg from
+    an out-of-town customer back to a city one is still a train ride."""
+    item, _ = billed_leg(a, b, km, rates)
+    return TravelMode.RAIL if item == "fare" else TravelMode.CAR
 
 
 def checklist(
@@ -511,8 +494,8 @@ def _day(
     start_label = ctx.place_label(route.start_place, home_city)
     end_label = ctx.place_label(route.end_place, home_city)
     here_label = start_label
-    here_city = ctx.place_city(route.start_place, home_city)
-    zone: Zone | None = None
+    rates = policy.costs.rates_on(route.day)
+    here_end = place_end(route.start_place, ctx.place_city(route.start_place, home_city), home_city)
     here = (route.start_place.lat, route.start_place.lon)
     for order, visit in enumerate(day_visits, start=1):
         request = ctx.requests.get(visit.request_ref)
@@ -525,6 +508,7 @@ def _day(
             )
         arrival = visit.arrival.astimezone(tz)
         zone = ctx.zone(request.request_ref, customer)
+        there = customer_end(zone, customer.city)
         depart = (
             route.departure if order == 1 else arrival - timedelta(minutes=visit.travel_minutes)
         )
@@ -537,7 +521,7 @@ def _day(
             to_lon=customer.lon,
             km=visit.travel_km,
             minutes=visit.travel_minutes,
-            mode=leg_mode(zone, here_city, customer.city, visit.travel_km, policy),
+            mode=leg_mode(here_end, there, visit.travel_km, rates),
             depart=depart.astimezone(tz),
             arrive=arrival,
         )
@@ -579,7 +563,7 @@ def _day(
             )
         )
         here_label = customer.name
-        here_city = customer.city
+        here_end = there
         here = (customer.lat, customer.lon)
     return_leg = TravelLeg(
         from_label=here_label,
@@ -591,7 +575,10 @@ def _day(
         km=route.return_km,
         minutes=route.return_minutes,
         mode=leg_mode(
-            zone, here_city, ctx.place_city(route.end_place, home_city), route.return_km, policy
+            here_end,
+            place_end(route.end_place, ctx.place_city(route.end_place, home_city), home_city),
+            route.return_km,
+            rates,
         ),
         depart=(route.return_at - timedelta(minutes=route.return_minutes)).astimezone(tz),
         arrive=route.return_at.astimezone(tz),

@@ -7,13 +7,13 @@ from datetime import date, datetime
 
 import pytest
 
+from scheduling.costs import LegEnd
 from scheduling.itineraries import (
     BACKUP_STEP,
     ItineraryError,
     TravelMode,
     build_itineraries,
     leg_mode,
-    travel_mode,
 )
 from scheduling.model import Kind, Place, Plan, Route, Zone
 from scheduling.policy import load_policy
@@ -133,23 +133,21 @@ def test_legs_take_the_mode_finance_bills(itineraries):
     assert itineraries["E2"].days[0].stops[0].leg.mode is TravelMode.CAR
 
 
-def test_leg_mode_rule(policy):
-    """Only an out-of-town leg between different cities is rail; no zone: length decides."""
-    assert leg_mode(Zone.OUT_OF_TOWN, "Shanghai", "Suzhou", 10, policy) is TravelMode.RAIL
-    assert leg_mode(Zone.OUT_OF_TOWN, "Suzhou", " suzhou ", 300, policy) is TravelMode.CAR
-    assert leg_mode(Zone.SUBURBAN, "Shanghai", "Kunshan", 300, policy) is TravelMode.CAR
-    assert leg_mode(None, "", "", 300, policy) is TravelMode.RAIL
-
-
-def test_travel_mode_follows_the_suburban_threshold(policy):
-    """Without zones, a leg up to zones.suburban_max_km is by car; longer is rail/road."""
-    limit = policy.zones.suburban_max_km
-    assert travel_mode(limit, policy) is TravelMode.CAR
-    assert travel_mode(limit + 0.1, policy) is TravelMode.RAIL
-    tighter = policy.model_copy(
-        update={"zones": policy.zones.model_copy(update={"city_max_km": 5, "suburban_max_km": 10})}
-    )
-    assert travel_mode(20, tighter) is TravelMode.RAIL
+def test_leg_mode_is_how_finance_bills_the_leg(policy):
+    """Rail is what finance bills as a fare: out of town between two cities; between two
+    customers the cheaper zone decides, so Suzhou customer -> Shanghai city customer is
+    still rail, while any leg inside one town is by car or taxi."""
+    rates = policy.costs.rates_on(MON)
+    home = LegEnd(Zone.CITY, "Shanghai")
+    suzhou = LegEnd(Zone.OUT_OF_TOWN, "Suzhou", customer=True)
+    city = LegEnd(Zone.CITY, "Shanghai", customer=True)
+    hotel = LegEnd(Zone.OUT_OF_TOWN, " suzhou ")
+    kunshan = LegEnd(Zone.SUBURBAN, "Kunshan", customer=True)
+    assert leg_mode(home, suzhou, 100, rates) is TravelMode.RAIL
+    assert leg_mode(suzhou, city, 100, rates) is TravelMode.RAIL
+    assert leg_mode(hotel, suzhou, 5, rates) is TravelMode.CAR
+    assert leg_mode(home, kunshan, 60, rates) is TravelMode.CAR
+    assert leg_mode(home, city, 10, rates) is TravelMode.CAR
 
 
 def test_visits_without_a_route_still_appear_in_time_order(policy):
