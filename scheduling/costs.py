@@ -62,7 +62,7 @@ from scheduling.model import Customer, Kind, Office, Place, Plan, Problem, Route
 from scheduling.planner_model import ShiftSpan, day_trip_fits
 from scheduling.policy import CostRates, Policy
 from scheduling.travel import GreatCircleTravel
-from scheduling.zones import zone_of
+from scheduling.zones import request_zone
 
 ITEMS = ("distance", "fare", "lodging", "allowance")
 # The method a day without visits is split with, for each per-trip method.
@@ -443,11 +443,9 @@ class _Context:
         ), customer
 
     def zone(self, request_ref: str, customer: Customer) -> Zone:
-        assessment = self.assessments.get(request_ref)
-        if assessment is not None and assessment.zone is not None:
-            return Zone(assessment.zone)
+        offices = tuple(self.offices.values())
         try:
-            return zone_of(customer, tuple(self.offices.values()), self.policy).zone
+            return request_zone(self.assessments.get(request_ref), customer, offices, self.policy)
         except ValueError as exc:
             raise CostError(f"zone of customer {customer.customer_id}: {exc}") from None
 

@@ -34,7 +34,7 @@ from scheduling.model import (
     Zone,
 )
 from scheduling.policy import CostRates, Policy
-from scheduling.zones import zone_of
+from scheduling.zones import request_zone
 
 BACKUP_STEP = "Verify the customer's data backup is done"
 BACKUP_WARNING = (
@@ -437,10 +437,8 @@ class _Context:
     def zone(self, request_ref: str, customer: Customer) -> Zone | None:
         # the zone intake decided, else the customer's own or derived one (POLICY.md 4)
         assessment = self.assessments.get(request_ref)
-        if assessment is not None and assessment.zone is not None:
-            return Zone(assessment.zone)
         try:
-            return zone_of(customer, self.problem.offices, self.policy).zone
+            return request_zone(assessment, customer, self.problem.offices, self.policy)
         except ValueError:
             return None
 

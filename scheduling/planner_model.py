@@ -32,7 +32,7 @@ from scheduling.model import (
 )
 from scheduling.policy import Policy
 from scheduling.travel import Point, TravelProvider
-from scheduling.zones import zone_of
+from scheduling.zones import request_zone
 
 MINUTES_PER_DAY = 1440
 PLANNABLE = (RequestStatus.ACCEPTED, RequestStatus.EXPIRED)
@@ -145,12 +145,10 @@ class Context:
 
     def zone(self, request_ref: str) -> Zone:
         """The zone of the request's customer: the assessment's, else derived as billing
-        derives it (:func:`scheduling.zones.zone_of`)."""
-        assessment = self.assessments.get(request_ref)
-        if assessment is not None and assessment.zone is not None:
-            return Zone(assessment.zone)
+        derives it (:func:`scheduling.zones.request_zone`)."""
         customer = self.customers[self.requests[request_ref].customer_id]
-        return zone_of(customer, tuple(self.offices.values()), self.policy).zone
+        offices = tuple(self.offices.values())
+        return request_zone(self.assessments.get(request_ref), customer, offices, self.policy)
 
     def calendar_of(self, engineer_id: str) -> WorkingCalendar:
         """The working calendar of the engineer's office."""

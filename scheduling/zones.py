@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scheduling.geo import haversine_km
-from scheduling.model import Customer, Office, Zone
+from scheduling.model import Assessment, Customer, Office, Zone
 from scheduling.policy import Policy
 
 
@@ -75,3 +75,13 @@ def zone_of(customer: Customer, offices: Sequence[Office], policy: Policy) -> Zo
     where = "same city as" if same else "another city than"
     reason = f"{distance:.1f} km from office {office.office_id}, {where} it: {zone.value}"
     return ZoneDecision(zone, office, distance, True, reason)
+
+
+def request_zone(
+    assessment: Assessment | None, customer: Customer, offices: Sequence[Office], policy: Policy
+) -> Zone:
+    """The zone a request is served in: the one intake decided (its assessment), else the
+    customer's own or derived one (:func:`zone_of`; raises ValueError as it does)."""
+    if assessment is not None and assessment.zone is not None:
+        return Zone(assessment.zone)
+    return zone_of(customer, offices, policy).zone
