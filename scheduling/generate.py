@@ -344,8 +344,27 @@ def _at(day: date, rng: random.Random, now: datetime, start: int = 9, end: int =
     return moment.replace(tzinfo=now.tzinfo)
 
 
-def _service_received(rng: random.Random, now: datetime) -> datetime:
-    """On-site work comes in over the last few working days, most of it on the last one."""
+def _weekdays_from(day: date, count: int) -> list[date]:
+    days = []
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _service_received(rng: random.Random, now: datetime, arrival_days: int = 0) -> datetime:
+    """On-site work comes in over the last few working days, most of it on the last one.
+
+    With `arrival_days`, a steady flow instead: evenly over the two working days before
+    `now` (the open backlog) and the first `arrival_days` working days from `now` on.
+    """
+    if arrival_days:
+        days = _weekdays_before(now.date(), 2) + _weekdays_from(now.date(), arrival_days)
+        moment = _at(rng.choice(days), rng, now)
+        if moment.date() == now.date() and moment < now:  # today's early calls came at 8
+            moment = now
+        return moment
     recent = _weekdays_before(now.date(), 3)
     roll = rng.random()
     if roll < 0.08:  # the weekend web form and IM, or early this morning
@@ -422,6 +441,7 @@ def _request(
     customer: Customer,
     now: datetime,
     scenario: str | None = None,
+    arrival_days: int = 0,
 ) -> ServiceRequest:
     today = now.date()
     kind = _SCENARIO_KINDS.get(scenario or "")
@@ -447,7 +467,7 @@ def _request(
             subtype, urgency, channel = "troubleshoot", Urgency.P1, Channel.HOTLINE
         elif scenario in ("minor", "major", "custom"):
             subtype = "upgrade"
-        received = _service_received(rng, now)
+        received = _service_received(rng, now, arrival_days)
         if scenario == "emergency":  # the weekend emergency line rang last night (POLICY.md 4)
             received = (now - timedelta(hours=rng.uniform(10, 20))).replace(second=0, microsecond=0)
         duration = rng.choice(("1", "1.5", "2", "2", "2.5", "3", "4"))
@@ -478,11 +498,12 @@ def _request(
         # training is governed by its window, issue 3), so it was logged in the last few
         # working days; half of the customers name the days they accept, from today on.
         subtype = "health_check"
-        received = _service_received(rng, now)
+        received = _service_received(rng, now, arrival_days)
         duration = rng.choice(("2", "3", "4"))
         fields["required_skills"] = {_weighted(rng, (("pms", 0.6), ("database", 0.4)))}
         if rng.random() < 0.5:
-            start, end = _window(rng, today, (0, 0), rng.randint(4, 9))
+            logged = max(today, received.date())
+            start, end = _window(rng, logged, (0, 0), rng.randint(4, 9))
             fields.update(window_start=start, window_end=end)
         urgency = rng.choice((Urgency.P3, Urgency.P4))
     fields["required_skills"] = frozenset(fields.get("required_skills", ()))
@@ -493,7 +514,7 @@ def _request(
         subtype=subtype,
         urgency=urgency,
         channel=channel,
-        received_at=min(received, now),
+        received_at=received if arrival_days else min(received, now),
         duration_hours=Decimal(duration),
         notes=rng.choice(_NOTES[subtype]),
         **fields,
@@ -507,6 +528,7 @@ def generate_dataset(
     now: datetime,
     offices: int = 3,
     customers: int | None = None,
+    arrival_days: int = 0,
 ) -> Dataset:
     """A realistic, valid data set; the same arguments always give the same data.
 
@@ -518,11 +540,16 @@ def generate_dataset(
     3-session training, a minor upgrade, a major upgrade without agreement and a
     custom-module upgrade (when a customer has custom modules). Every request is valid by
     the contract; unlicensed and expired customers are left for entitlement to judge.
+
+    `arrival_days` > 0 makes the load steady instead of a backlog: service requests and
+    health checks arrive evenly over the two working days before `now` and the next
+    `arrival_days` working days (received after `now`: a planning benchmark that knows the
+    fortnight's demand ahead, not data the intake would accept today).
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"now must be timezone-aware, got {now!r}")
-    if requests < 0 or engineers < 0:
-        raise ValueError("requests and engineers must not be negative")
+    if requests < 0 or engineers < 0 or arrival_days < 0:
+        raise ValueError("requests, engineers and arrival_days must not be negative")
     rng = random.Random(seed)
     office_list = _offices(offices)
     customer_count = customers if customers is not None else max(5, requests * 5 // 4)
@@ -536,7 +563,7 @@ def generate_dataset(
     request_list = []
     for index, scenario in enumerate(scenarios):
         customer = _customer_for(rng, customer_list, scenario, now.date())
-        request_list.append(_request(rng, index + 1, customer, now, scenario))
+        request_list.append(_request(rng, index + 1, customer, now, scenario, arrival_days))
     # Shuffle so that the scenarios are not all at the top of the file.
     rng.shuffle(request_list)
     return Dataset(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -68,6 +69,26 @@ def test_bad_arguments_are_refused():
         generate_dataset(5, 1, seed=1, now=datetime(2026, 11, 30, 8, 0))
     with pytest.raises(ValueError, match="offices must be between 1 and"):
         generate_dataset(5, 1, seed=1, now=NOW, offices=len(_SITES) + 1)
+
+
+def test_a_steady_load_arrives_through_the_horizon():
+    """With arrival_days, calls arrive evenly on working days from two days before `now` on;
+    trainings keep their windows; without it nothing is received after `now`."""
+    steady = generate_dataset(400, 30, seed=2, now=NOW, arrival_days=7)
+    # The weekend emergency line is the one call before Thursday (POLICY.md 4).
+    calls = [r for r in steady.requests if r.kind is not Kind.TRAINING and not r.emergency]
+    days = Counter(r.received_at.date() for r in calls)
+    assert all(day.weekday() < 5 for day in days)
+    assert min(days) == date(2026, 11, 26) and max(days) == date(2026, 12, 8)
+    assert len(days) == 9  # Thursday, Friday, then seven working days from Monday 30th
+    assert max(days.values()) < 2.5 * min(days.values())  # evenly, not a backlog
+    assert all(r.received_at >= NOW for r in calls if r.received_at.date() == NOW.date())
+    windows = [r for r in calls if r.window_start is not None]
+    assert windows and all(r.window_start >= r.received_at.date() for r in windows)
+    backlog = generate_dataset(400, 30, seed=2, now=NOW)
+    assert max(r.received_at for r in backlog.requests) <= NOW
+    with pytest.raises(ValueError, match="must not be negative"):
+        generate_dataset(5, 1, seed=1, now=NOW, arrival_days=-1)
 
 
 def test_the_backlog_holds_the_scenarios_a_dispatcher_meets():
