@@ -25,6 +25,7 @@ import numpy as np
 from scheduling.costs import LegEnd, customer_end, place_end
 from scheduling.kpis import plan_kpis
 from scheduling.model import Place, Plan, Problem, Route, Unassigned, Visit
+from scheduling.planner_demand import day_demand
 from scheduling.planner_model import (
     Context,
     Task,
@@ -120,7 +121,8 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
     busy = {(v.engineer_id, v.day) for v in pinned_visits}
 
     trainings = [t for t in tasks if t.sessions > 1 and t.key not in kept]
-    blocks, failed = book_trainings(ctx, trainings, busy)
+    demand = day_demand(ctx, [t for t in tasks if t.key not in kept])
+    blocks, failed = book_trainings(ctx, trainings, busy, demand)
     for ref, (code, text) in failed.items():
         sessions = [t.session for t in trainings if t.request_ref == ref]
         partial = any(t.request_ref == ref for t in pass_through)
@@ -129,7 +131,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
 
     routable = [t for t in tasks if t.sessions == 1 and t.key not in kept]
     far = [t for t in routable if needs_overnight(ctx, t)]
-    trips, stranded, returns = book_trips(ctx, far, busy)
+    trips, stranded, returns = book_trips(ctx, far, busy, demand)
     blocks.extend(trips)
     far_keys = {t.key for t in far}
     for task in stranded:

@@ -1,12 +1,13 @@
-"""Multi-day trainings, booked as whole blocks of consecutive working days before routing.
+"""Trainings, booked as whole blocks of consecutive working days before routing.
 
 A training of N sessions needs the same engineer on N consecutive working days of the
 engineer's office calendar (POLICY.md 3, 4), each session a full day on site. Such a block
-leaves no room for other visits on those days, so the planner books it first, for the
-entitled trainings in deadline order, choosing among the nearest skilled engineers the
-latest block that still ends by the deadline (just in time: the first days of the horizon
-go to the visits due first), else the earliest late one; the routing search then plans
-everything else around the booked engineer-days.
+leaves no room for other visits on those days, so the planner books it first, among the
+nearest skilled engineers: the latest block that still ends by the deadline (just in
+time: the first days of the horizon go to the visits due first), else the earliest late
+one. A greedy pass in deadline order is improved by booking all trainings at once
+(:mod:`scheduling.planner_blocks`). The routing search then plans everything else around
+the booked engineer-days.
 
 Out of town, the engineer sleeps at a hotel next to the customer whenever going home and
 coming back the next morning would not fit in the shifts; a travel day before the first
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from scheduling.model import Place, Route, Visit
+from scheduling.planner_blocks import choose_blocks
+from scheduling.planner_demand import DayDemand, demand_on
 from scheduling.planner_model import Context, Task, session_start
 from scheduling.travel import Point
 
@@ -149,10 +152,23 @@ class _Builder:
 
 
 def book_trainings(
-    ctx: Context, tasks: list[Task], busy: set[tuple[str, date]]
+    ctx: Context,
+    tasks: list[Task],
+    busy: set[tuple[str, date]],
+    demand: DayDemand | None = None,
 ) -> tuple[list[Block], dict[str, tuple[str, str]]]:
     """Book every unpinned multi-session training; return the blocks and, for trainings
-    that found no block, (reason code, sentence). `busy` gains the booked engineer-days."""
+    that found no block, (reason code, sentence). `busy` gains the booked engineer-days.
+
+    A greedy pass (deadline order, each training on its best block) gives a first booking;
+    :func:`scheduling.planner_blocks.choose_blocks` then books all of them at once over
+    every candidate block, so that one training's just-in-time days do not crowd out
+    another whose customer accepts only those days. Block value, in this order: booked,
+    on time, just in time (latest days), least needed by single visits (`demand`,
+    :mod:`scheduling.planner_demand`), fewest kilometres.
+    """
+    demand = demand or {}
+    free_days = set(busy)
     by_ref: dict[str, list[Task]] = {}
     for task in tasks:
         if task.sessions > 1:
@@ -168,6 +184,7 @@ def book_trainings(
     )
     blocks: list[Block] = []
     failed: dict[str, tuple[str, str]] = {}
+    options: dict[str, list[Block]] = {}
     limit = ctx.policy.planner.training_candidate_engineers
     for group in order:
         first = group[0]
@@ -190,12 +207,15 @@ def book_trainings(
             key=lambda e: (ctx.travel.leg(ctx.home(e), first.point)[0], e),
         )[:limit]
         best: tuple | None = None
+        options[ref] = []
         for eid in candidates:
             found = _best_for_engineer(ctx, group, eid, busy)
+            options[ref].extend(_blocks(ctx, group, eid, free_days))
             if found is not None:
                 late = found.late_minutes > 0
                 when = found.days[0].toordinal() * (1 if late else -1)
-                score = (late, when, found.late_minutes, found.km, eid)
+                needed = demand_on(demand, eid, found.days)
+                score = (late, when, found.late_minutes, round(needed), found.km, eid)
                 if best is None or score < best[0]:
                     best = (score, found)
         if best is None:
@@ -208,12 +228,66 @@ def book_trainings(
         block = best[1]
         blocks.append(block)
         busy.update((block.engineer_id, d) for d in block.days)
+    chosen = choose_blocks(
+        options,
+        {b.request_ref: b for b in blocks},
+        lambda b: block_value(ctx, b, demand),
+    )
+    if chosen is not None:
+        for block in blocks:
+            busy.difference_update((block.engineer_id, d) for d in block.days)
+        blocks = [chosen[ref] for ref in options if ref in chosen]
+        for block in blocks:
+            busy.update((block.engineer_id, d) for d in block.days)
+            failed.pop(block.request_ref, None)
     return blocks, failed
+
+
+def block_value(ctx: Context, block: Block, demand: DayDemand) -> int:
+    """What booking `block` is worth (integer, higher is better): on time first, then the
+    latest days (just in time), then the least demand by single visits, then kilometres."""
+    day = (block.days[0] - ctx.problem.start).days
+    if block.late_minutes:
+        timing = -min(block.late_minutes, 10**5) * 10 - 1000 * day
+    else:
+        timing = 10**7 + 1000 * day
+    return (
+        10**8
+        + timing
+        - round(demand_on(demand, block.engineer_id, block.days))
+        - round(block.km / 10)
+    )
+
+
+def _blocks(ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date]]) -> list[Block]:
+    """Every block of `eid` for the training `group` on days not in `busy`: one per first day."""
+    days = [d for d, s in ctx.shifts[eid].items() if not s.overtime]
+    return list(_blocks_from(ctx, group, eid, busy, range(len(days))))
 
 
 def _best_for_engineer(
     ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date]]
 ) -> Block | None:
+    days = [d for d, s in ctx.shifts[eid].items() if not s.overtime]
+    # Just in time: the latest days that still end by the deadline leave the first days
+    # to the visits due first; when none is on time, the earliest days.
+    on_time = next(
+        (
+            b
+            for b in _blocks_from(ctx, group, eid, busy, reversed(range(len(days))))
+            if not b.late_minutes
+        ),
+        None,
+    )
+    return (
+        on_time
+        if on_time is not None
+        else next(_blocks_from(ctx, group, eid, busy, range(len(days))), None)
+    )
+
+
+def _blocks_from(ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date]], order):
+    """Blocks of `eid` for `group` starting on the days at the indices `order`, in order."""
     calendar = ctx.calendar_of(eid)
     shifts = ctx.shifts[eid]
     days = [d for d, s in shifts.items() if not s.overtime]
@@ -228,29 +302,23 @@ def _best_for_engineer(
             and ((eid, day) not in busy)
         )
 
-    def blocks(order):
-        for i in order:
-            first_day = days[i]
-            run = [first_day]
-            while len(run) < n:
-                run.append(calendar.next_working_day(run[-1]))
-            if not all(free(d) for d in run):
+    for i in order:
+        first_day = days[i]
+        run = [first_day]
+        while len(run) < n:
+            run.append(calendar.next_working_day(run[-1]))
+        if not all(free(d) for d in run):
+            continue
+        before = days[i - 1] if i > 0 else None
+        if before is not None and calendar.next_working_day(before) != first_day:
+            before = None
+        after = calendar.next_working_day(run[-1])
+        for use_before in (False, True):
+            if use_before and not free(before):
                 continue
-            before = days[i - 1] if i > 0 else None
-            if before is not None and calendar.next_working_day(before) != first_day:
-                before = None
-            after = calendar.next_working_day(run[-1])
-            for use_before in (False, True):
-                if use_before and not free(before):
-                    continue
-                block = builder.build(
-                    run, before if use_before else None, after if free(after) else None
-                )
-                if block is not None:
-                    yield block
-                    break
-
-    # Just in time: the latest days that still end by the deadline leave the first days
-    # to the visits due first; when none is on time, the earliest days.
-    on_time = next((b for b in blocks(reversed(range(len(days)))) if not b.late_minutes), None)
-    return on_time if on_time is not None else next(blocks(range(len(days))), None)
+            block = builder.build(
+                run, before if use_before else None, after if free(after) else None
+            )
+            if block is not None:
+                yield block
+                break

@@ -27,6 +27,7 @@ from collections import defaultdict
 from datetime import date
 
 from scheduling.model import Route, Visit
+from scheduling.planner_demand import DayDemand, demand_on
 from scheduling.planner_model import (
     Context,
     ReturnDay,
@@ -178,7 +179,10 @@ class _Trip:
 
 
 def book_trips(
-    ctx: Context, tasks: list[Task], busy: set[tuple[str, date]]
+    ctx: Context,
+    tasks: list[Task],
+    busy: set[tuple[str, date]],
+    demand: DayDemand | None = None,
 ) -> tuple[list[Block], list[Task], list[ReturnDay]]:
     """Book one-night trips for `tasks` (all needing an overnight stay); return the blocks,
     the tasks no trip could take and the return days left free of visits. `busy` gains the
@@ -187,14 +191,16 @@ def book_trips(
     A task left without a trip is often one with few possible days (a customer's narrow
     dates) whose days a more urgent trip took: the booking is redone with the stranded
     tasks first (up to ``REBOOK_ROUNDS`` times) and kept when it strands fewer tasks
-    without booking more late visits.
+    without booking more late visits. Among equally timely trips serving as many visits,
+    the engineer whose days single visits need least (`demand`) goes.
     """
-    best = _book(ctx, tasks, set(busy), set())
+    demand = demand or {}
+    best = _book(ctx, tasks, set(busy), set(), demand)
     for _ in range(REBOOK_ROUNDS):
         if not best[1]:
             break
         first = {t.key for t in best[1]}
-        again = _book(ctx, tasks, set(busy), first)
+        again = _book(ctx, tasks, set(busy), first, demand)
         if (len(again[1]), _late_visits(again[0])) >= (len(best[1]), _late_visits(best[0])):
             break
         best = again
@@ -211,7 +217,11 @@ def _late_visits(blocks: list[Block]) -> int:
 
 
 def _book(
-    ctx: Context, tasks: list[Task], busy: set[tuple[str, date]], first: set[tuple[str, int]]
+    ctx: Context,
+    tasks: list[Task],
+    busy: set[tuple[str, date]],
+    first: set[tuple[str, int]],
+    demand: DayDemand,
 ) -> tuple[list[Block], list[Task], list[ReturnDay], set[tuple[str, date]]]:
     """One greedy booking pass, the tasks whose keys are in `first` before the others."""
     by_town: dict[str, list[Task]] = defaultdict(list)
@@ -233,7 +243,7 @@ def _book(
         open_tasks = list(by_town[town])
         while open_tasks:
             seed = open_tasks[0]
-            trip = _best_trip(ctx, seed, open_tasks, busy, limit)
+            trip = _best_trip(ctx, seed, open_tasks, busy, limit, demand)
             if trip is None:
                 left.append(seed)
                 open_tasks.pop(0)
@@ -248,7 +258,9 @@ def _book(
     return blocks, left, returns, busy
 
 
-def _best_trip(ctx: Context, seed: Task, town_tasks: list[Task], busy, limit: int) -> _Trip | None:
+def _best_trip(
+    ctx: Context, seed: Task, town_tasks: list[Task], busy, limit: int, demand: DayDemand
+) -> _Trip | None:
     engineers = sorted(
         seed.engineers, key=lambda e: (ctx.travel.leg(ctx.home(e), seed.point)[0], e)
     )
@@ -274,7 +286,7 @@ def _best_trip(ctx: Context, seed: Task, town_tasks: list[Task], busy, limit: in
             count = sum(len(d) for d in trip.stops)
             # On time: the latest such days (just in time); late: the earliest days.
             when = day.toordinal() if late else -day.toordinal()
-            score = (late, when, -count, rank)
+            score = (late, when, -count, round(demand_on(demand, eid, trip.days)), rank)
             if best is None or score < best[0]:
                 best = (score, trip)
     return best[1] if best else None

@@ -76,6 +76,32 @@ def test_deadline_met_only_by_an_overnight_stay():
     assert result.kpis["lodging_nights"] == 1
 
 
+def test_a_trip_goes_to_the_engineer_the_single_visits_need_least():
+    """Nanjing due Monday 18:00 (a trip Monday-Tuesday) and two long network jobs in the
+    city the customers accept only Monday-Tuesday. E1 and E2 can both make the trip; only
+    E1 holds the network skill (the old tie-break, engineer id, sent E1): E2 goes."""
+    tuesday = MONDAY + timedelta(days=1)
+    reqs = [
+        request("R1", "C4", hours="3"),
+        request("N1", "C1", hours="6", skills={"network"}, window=(MONDAY, tuesday)),
+        request("N2", "C2", hours="6", skills={"network"}, window=(MONDAY, tuesday)),
+    ]
+    prob = problem(
+        reqs,
+        [
+            assessment("R1", at(MONDAY, 18), zone=Zone.OUT_OF_TOWN),
+            assessment("N1", at(tuesday, 18)),
+            assessment("N2", at(tuesday, 18)),
+        ],
+        [engineer("E1", {"pms", "network"}), engineer("E2", {"pms"})],
+    )
+    result = solve(prob, short_horizon(2))
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    visits = by_ref(result)
+    assert visits["R1"].engineer_id == "E2" and visits["R1"].lodging
+    assert {visits["N1"].engineer_id, visits["N2"].engineer_id} == {"E1"}
+
+
 def test_trip_waits_for_its_deadline_so_the_city_visit_due_first_is_on_time():
     """One engineer; Nanjing due Wednesday 18:00, a full-day city job due Monday 18:00 and
     another due Tuesday 18:00. Booking the trip on Monday would make both city jobs late;
@@ -134,6 +160,58 @@ def test_training_waits_for_its_deadline_so_the_visits_due_first_are_on_time():
     sessions = sorted((v for v in result.visits if v.request_ref == "T1"), key=lambda v: v.session)
     assert [v.day for v in sessions] == [thursday, friday]
     assert {by_ref(result)["R1"].day, by_ref(result)["R2"].day} == {MONDAY, tuesday}
+
+
+def test_trainings_are_booked_together_so_a_narrow_window_is_not_crowded_out():
+    """One engineer, two 2-day trainings due Friday: T1's customer accepts the whole week,
+    T2's only Thursday-Friday. Booked one at a time in deadline order, T1 would take its
+    just-in-time days Thursday-Friday and leave T2 nothing; both are planned on time."""
+    thursday, friday = MONDAY + timedelta(days=3), MONDAY + timedelta(days=4)
+    training = {"hours": "7", "kind": Kind.TRAINING, "sessions": 2, "skills": {"training"}}
+    reqs = [
+        request("T1", "C1", window=(MONDAY, friday), **training),
+        request("T2", "C2", window=(thursday, friday), **training),
+    ]
+    prob = problem(
+        reqs,
+        [assessment("T1", at(friday, 18)), assessment("T2", at(friday, 18))],
+        [engineer("E1", {"training"})],
+    )
+    result = solve(prob)
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    days = {
+        ref: sorted(v.day for v in result.visits if v.request_ref == ref) for ref in ("T1", "T2")
+    }
+    assert days["T2"] == [thursday, friday]
+    assert days["T1"][-1] < thursday
+
+
+def test_a_training_goes_to_the_engineer_the_single_visits_need_least():
+    """Two trainers free all week; only E1 also holds the network skill, and two long
+    network visits are due Thursday-Friday. The training takes E2 on its just-in-time days
+    (the old tie-break, engineer id, took E1), leaving E1 to the network visits."""
+    wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (2, 3, 4))
+    reqs = [
+        request(
+            "T1", "C5", hours="7", kind=Kind.TRAINING, sessions=2, skills={"training"},
+            window=(wednesday, friday),
+        ),
+        request("N1", "C1", hours="6", skills={"network"}, window=(thursday, friday)),
+        request("N2", "C2", hours="6", skills={"network"}, window=(thursday, friday)),
+    ]  # fmt: skip
+    prob = problem(
+        reqs,
+        [
+            assessment("T1", at(friday, 18)),
+            assessment("N1", at(friday, 18)),
+            assessment("N2", at(friday, 18)),
+        ],
+        [engineer("E1", {"training", "network"}), engineer("E2", {"training"})],
+    )
+    result = solve(prob)
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    assert {v.engineer_id for v in result.visits if v.request_ref == "T1"} == {"E2"}
+    assert {v.engineer_id for v in result.visits if v.request_ref != "T1"} == {"E1"}
 
 
 def test_the_day_back_from_a_hotel_still_takes_visits_near_home():
