@@ -79,9 +79,9 @@ def auto_first_solution(pairs: int, seconds: float) -> str:
 
     OR-Tools' parallel cheapest insertion when it has time to finish: on the 100- and
     500-request field scenarios it ends with more deadlines met than a VROOM start. Above
-    that, VROOM's routes (2,000 requests: on-time 0.34 and 12 % less travel cost than the
-    greedy dispatcher's start, BENCHMARKS.md); the greedy dispatcher when pyvroom is not
-    installed.
+    that, VROOM's routes or the greedy dispatcher's, whichever the objective prefers (at
+    2,000 requests VROOM's are cheaper on a backlog, the dispatcher's far more punctual on
+    a steady load; BENCHMARKS.md); the greedy dispatcher when pyvroom is not installed.
     """
     if pairs <= AUTO_LARGE_PAIRS_PER_SECOND * seconds:
         return "ortools"
@@ -400,15 +400,20 @@ def _route_part(
         start = auto_first_solution(len(live) * len(vehicles), limit)
     if initial is None and start == "greedy":
         initial = greedy_sequences(ctx, inst, vehicles)
-    elif initial is None and start == "vroom":
+    alternatives = []
+    if initial is None and start == "vroom":
         initial = vroom_sequences(_vroom_data(data, inst, vehicles), seconds=0.3 * limit)
+        # VROOM knows no soft deadlines: the dispatcher's earliest-deadline-first plan is
+        # the better start when the load is steady (BENCHMARKS.md, field 2,000/150).
+        greedy = greedy_sequences(ctx, inst, vehicles)
+        alternatives.append(first_routes(ctx, inst, vehicles, greedy))
     if initial is not None:
         initial = first_routes(ctx, inst, vehicles, initial)
         core.params = dataclasses.replace(
             core.params, time_limit_s=max(0.5, limit - (_time.monotonic() - began))
         )
     try:
-        solution = core.solve(initial)
+        solution = core.solve(initial, alternatives)
     except NoSolution:
         # No first solution within the budget (a very large instance): the dispatcher's
         # greedy plan is returned rather than nothing (issue 4: "never nothing").

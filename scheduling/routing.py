@@ -300,11 +300,17 @@ class RoutingCore:
         sp.log_search = p.log_search
         return sp
 
-    def solve(self, initial_routes: list[list[int]] | None = None) -> RoutingSolution:
+    def solve(
+        self,
+        initial_routes: list[list[int]] | None = None,
+        alternatives: Sequence[list[list[int]]] = (),
+    ) -> RoutingSolution:
         """Solve and return the best solution found within the budget.
 
         ``initial_routes`` (per vehicle, nodes in order) warm-start the search when they
-        are feasible; otherwise the configured first-solution strategy is used. Raises
+        are feasible; otherwise the configured first-solution strategy is used. Among
+        ``alternatives`` (other candidate starts), the feasible one with the lowest
+        objective is the start when it beats ``initial_routes``. Raises
         :class:`NoSolution` when no assignment was found at all.
         """
         t0 = _time.monotonic()
@@ -331,6 +337,16 @@ class RoutingCore:
             start = routing.ReadAssignmentFromRoutes(routes, True)
             if start is not None:
                 source = warm
+                if alternatives:  # the next read may reuse the returned assignment
+                    start = routing.solver().Assignment(start)
+        for index, candidate in enumerate(alternatives):
+            routes = [[self.manager.NodeToIndex(n) for n in r] for r in candidate]
+            routes += [[] for _ in range(self.data.num_vehicles - len(routes))]
+            other = routing.ReadAssignmentFromRoutes(routes, True)
+            if other is not None and (
+                start is None or other.ObjectiveValue() < start.ObjectiveValue()
+            ):
+                start, source = routing.solver().Assignment(other), f"alternative {index + 1}"
         if start is not None:
             assignment = routing.SolveFromAssignmentWithParameters(start, sp)
         else:

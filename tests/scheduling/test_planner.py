@@ -431,7 +431,7 @@ def test_a_search_without_any_solution_returns_the_dispatchers_plan(monkeypatch)
     nothing."""
     from scheduling import routing
 
-    def fail(self, initial_routes=None):
+    def fail(self, initial_routes=None, alternatives=()):
         raise routing.NoSolution("budget exhausted")
 
     monkeypatch.setattr(routing.RoutingCore, "solve", fail)

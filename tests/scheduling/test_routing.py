@@ -245,3 +245,29 @@ def test_family_of_instance_names():
         "RC1",
         "RC2",
     ]
+
+
+def test_the_cheaper_of_several_starts_is_the_one_searched_from():
+    """Given a poor start and a better alternative (or the other way round), the search
+    starts from the one with the lower objective, whichever argument it came in."""
+    rng = np.random.default_rng(1)
+    points = rng.uniform(0, 100, size=(12, 2))
+    d = np.rint(np.linalg.norm(points[:, None] - points[None], axis=2)).astype(int)
+    data = RoutingData(
+        time=d,
+        cost=d,
+        service=[0] + [5] * 11,
+        windows=[(0, 10_000)] * 12,
+        starts=[0, 0],
+        ends=[0, 0],
+        vehicle_windows=[(0, 10_000)] * 2,
+        horizon=10_000,
+    )
+    good = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]]
+    poor = [[1, 6, 2, 7, 3, 8], [4, 9, 5, 10, 11]]
+    params = RoutingParams(time_limit_s=1, seed=0, solution_limit=1)  # no improving step
+    from_alternative = RoutingCore(data, params).solve(poor, [good])
+    assert from_alternative.first_solution_source == "alternative 1"
+    assert from_alternative.routes == good
+    kept = RoutingCore(data, params).solve(good, [poor])
+    assert kept.first_solution_source == "initial_routes" and kept.routes == good
