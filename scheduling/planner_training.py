@@ -219,11 +219,7 @@ def book_trainings(
                 if best is None or score < best[0]:
                     best = (score, found)
         if best is None:
-            failed[ref] = (
-                "no_capacity",
-                f"no skilled engineer has {first.sessions} consecutive free working days "
-                "reaching the customer inside its window in the horizon",
-            )
+            failed[ref] = _no_block(first)
             continue
         block = best[1]
         blocks.append(block)
@@ -240,7 +236,19 @@ def book_trainings(
         for block in blocks:
             busy.update((block.engineer_id, d) for d in block.days)
             failed.pop(block.request_ref, None)
+        for group in order:
+            ref = group[0].request_ref
+            if ref in options and ref not in chosen:  # another booking was worth more
+                failed[ref] = _no_block(group[0])
     return blocks, failed
+
+
+def _no_block(task: Task) -> tuple[str, str]:
+    return (
+        "no_capacity",
+        f"no skilled engineer has {task.sessions} consecutive free working days "
+        "reaching the customer inside its window in the horizon",
+    )
 
 
 def block_value(ctx: Context, block: Block, demand: DayDemand) -> int:
