@@ -168,7 +168,7 @@ def book_trainings(
     :mod:`scheduling.planner_demand`), fewest kilometres.
     """
     demand = demand or {}
-    free_days = set(busy)
+    pinned_days = set(busy)  # before this booking: the candidates may use any other day
     by_ref: dict[str, list[Task]] = {}
     for task in tasks:
         if task.sessions > 1:
@@ -210,7 +210,7 @@ def book_trainings(
         options[ref] = []
         for eid in candidates:
             found = _best_for_engineer(ctx, group, eid, busy)
-            options[ref].extend(_blocks(ctx, group, eid, free_days))
+            options[ref].extend(_blocks(ctx, group, eid, pinned_days))
             if found is not None:
                 late = found.late_minutes > 0
                 when = found.days[0].toordinal() * (1 if late else -1)
