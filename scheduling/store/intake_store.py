@@ -49,7 +49,14 @@ from scheduling.model import (
 from scheduling.policy import Policy, load_policy
 from scheduling.store import reference
 from scheduling.store.db import session_scope
-from scheduling.store.models import CustomerRow, EngineerRow, IntakeLoadRow, IntakeRowRow, OfficeRow
+from scheduling.store.models import (
+    CustomerRow,
+    EngineerRow,
+    IntakeLoadRow,
+    IntakeRowRow,
+    OfficeRow,
+    RequestRow,
+)
 from scheduling.store.requests import (
     get_request,
     planned_refs,
@@ -287,17 +294,20 @@ class _Storer:
         self._customers: dict[str, Customer | None] = {}
         self._planned: set[str] | None = None
         self._kept: list[object] = []  # rows preloaded for the whole file
+        self._customer_rows: dict[str, CustomerRow] | None = None
+        self._request_rows: dict[str, RequestRow] | None = None
 
     def preload(self, parsed: ParsedFile) -> None:
         """Fetch what the file's rows will look up, in a few queries instead of one per row."""
-        if parsed.kind in ("offices", "engineers", "customers"):
+        if parsed.kind in ("offices", "engineers"):
             self._kept = reference.preload(self.session, parsed.kind)
+        elif parsed.kind == "customers":
+            self._customer_rows = reference.customer_rows(self.session)
         elif parsed.kind == "requests":
             refs = [r.record.request_ref for r in parsed.rows if r.ok]
-            self._kept = [
-                *reference.preload(self.session, "customers"),
-                *preload_requests(self.session, refs),
-            ]
+            self._kept = reference.preload(self.session, "customers")
+            stored = preload_requests(self.session, refs)
+            self._request_rows = {row.request_ref: row for row in stored}
             self._planned = planned_refs(self.session)
 
     def row(self, row: ParsedRow) -> tuple[str, list[RowError]]:
@@ -316,7 +326,7 @@ class _Storer:
         if isinstance(record, Engineer):
             return reference.upsert_engineer(self.session, record), []
         if isinstance(record, Customer):
-            return reference.upsert_customer(self.session, record), []
+            return reference.upsert_customer(self.session, record, self._customer_rows), []
         if isinstance(record, ServiceRequest):
             return self._request(record, row)
         raise TypeError(f"no storage for {type(record).__name__} rows")
@@ -339,7 +349,8 @@ class _Storer:
                     "unknown_customer",
                 )
             ]
-        stored = get_request(self.session, request.request_ref)
+        known = self._request_rows is None or request.request_ref in self._request_rows
+        stored = get_request(self.session, request.request_ref) if known else None
         if stored is not None and stored[1].status is RequestStatus.WITHDRAWN:
             if stored[0] == request:
                 return "unchanged", []
@@ -364,7 +375,12 @@ class _Storer:
         # Re-assessed even when the row is identical: its customer may have changed.
         assessment = self.assess(request, customer, self._offices, self.policy)
         outcome, _changed = store_request(
-            self.session, request, assessment, load_id=self.load_id, now=self.now
+            self.session,
+            request,
+            assessment,
+            load_id=self.load_id,
+            now=self.now,
+            rows=self._request_rows,
         )
         if assessment.status is RequestStatus.REFUSED:
             column = _REFUSAL_COLUMNS.get(assessment.reason_code, "customer_id")

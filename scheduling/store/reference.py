@@ -279,17 +279,28 @@ def _normalized(customer: Customer) -> Customer:
     return replace(customer, paid_periods=periods)
 
 
-def upsert_customer(session: Session, customer: Customer) -> str:
+def upsert_customer(
+    session: Session, customer: Customer, rows: dict[str, CustomerRow] | None = None
+) -> str:
     """Insert or update one customer with its paid periods and custom modules.
 
     Returns "created", "updated" or "unchanged". Paid periods are kept in date order.
+    `rows` (from :func:`customer_rows`) makes a bulk load fast: the stored customers by id,
+    so no query per customer, and new rows are left for the session's next flush (the
+    commit) instead of one insert round each; it gains the rows created.
     """
     customer = _normalized(customer)
-    row = session.get(CustomerRow, customer.customer_id, options=_CUSTOMER_LOAD)
+    if rows is None:
+        row = session.get(CustomerRow, customer.customer_id, options=_CUSTOMER_LOAD)
+    else:
+        row = rows.get(customer.customer_id)
     outcome = "updated"
     if row is None:
-        row = CustomerRow(customer_id=customer.customer_id)
+        # Empty collections, set: a new row's details never need a lazy load (a query).
+        row = CustomerRow(customer_id=customer.customer_id, paid_periods=[], custom_modules=[])
         session.add(row)
+        if rows is not None:
+            rows[customer.customer_id] = row
         outcome = "created"
     elif _customer(row) == customer:
         return "unchanged"
@@ -313,8 +324,9 @@ def upsert_customer(session: Session, customer: Customer) -> str:
     if [(p.start, p.end) for p in row.paid_periods] != [
         (p.start, p.end) for p in customer.paid_periods
     ]:
-        row.paid_periods.clear()
-        session.flush()  # delete before insert: (customer, start, end) is unique
+        if row.paid_periods:
+            row.paid_periods.clear()
+            session.flush()  # delete before insert: (customer, start, end) is unique
         row.paid_periods.extend(
             ContractPeriodRow(start=p.start, end=p.end) for p in customer.paid_periods
         )
@@ -323,8 +335,15 @@ def upsert_customer(session: Session, customer: Customer) -> str:
         row.custom_modules.remove(have[module])
     for module in sorted(customer.custom_modules - set(have)):
         row.custom_modules.append(CustomModuleRow(module=module))
-    session.flush()
+    if rows is None:
+        session.flush()
     return outcome
+
+
+def customer_rows(session: Session) -> dict[str, CustomerRow]:
+    """Every stored customer row by id, details loaded: the `rows` of a bulk
+    :func:`upsert_customer`. Keep the dict while working (the session holds rows weakly)."""
+    return {row.customer_id: row for row in session.scalars(_customer_query())}
 
 
 def upsert_customers(session: Session, customers: Iterable[Customer]) -> UpsertCounts:

@@ -143,20 +143,30 @@ def store_request(
     *,
     load_id: int | None = None,
     now: datetime | None = None,
+    rows: dict[str, RequestRow] | None = None,
 ) -> tuple[str, list[str]]:
     """Insert or update a request with its assessment; returns (outcome, changed fields).
 
     Outcome is "created", "updated" or "unchanged". Each changed field of the request or of
     its assessment is recorded in `request_changes` with old and new values and `load_id`.
-    The caller decides whether an update is allowed (see :func:`is_planned`).
+    The caller decides whether an update is allowed (see :func:`is_planned`). `rows` (the
+    stored rows by reference, from :func:`preload_requests`) makes a bulk load fast: no
+    query per request, and the writes are left for the session's next flush (the commit);
+    it gains the rows created.
     """
     now = now or datetime.now(UTC)
-    row = session.get(RequestRow, request.request_ref)
+    if rows is None:
+        row = session.get(RequestRow, request.request_ref)
+    else:
+        row = rows.get(request.request_ref)
     if row is None:
         row = RequestRow(request_ref=request.request_ref, created_at=now, updated_at=now)
         _fill(row, request, assessment)
         session.add(row)
-        session.flush()
+        if rows is None:
+            session.flush()
+        else:
+            rows[request.request_ref] = row
         return "created", []
     before = {**_as_dict(to_request(row)), **_as_dict(to_assessment(row), _ASSESSMENT_FIELDS)}
     after = {**_as_dict(request), **_as_dict(assessment, _ASSESSMENT_FIELDS)}
@@ -177,7 +187,8 @@ def store_request(
         )
     _fill(row, request, assessment)
     row.updated_at = now
-    session.flush()
+    if rows is None:
+        session.flush()
     return "updated", changed
 
 

@@ -116,6 +116,28 @@ def test_changed_row_updates_an_unplanned_request_and_logs_it(engine, folder):
     assert request.notes == "printer jams too"
 
 
+def test_a_reload_updates_a_customers_paid_periods_and_modules(engine, folder):
+    """A renewed contract and a new custom module in a reloaded customers file replace the
+    stored ones; new and unchanged customers of the same file are stored as such."""
+    load_path(engine, folder)
+    _edit(
+        folder / "customers.csv",
+        ",2025-05-10..2027-05-09,9.05,,",
+        ",2025-05-10..2026-05-09;2026-05-10..2028-05-09,9.05,spa,",
+    )
+    report = load_path(engine, folder / "customers.csv")
+    customers = report.file("customers")
+    assert (customers.updated, customers.created) == (1, 0)
+    assert customers.unchanged == customers.received - 1
+    with session_scope(engine) as session:
+        c002 = repo.get_customer(session, "C002")
+    assert [(p.start.isoformat(), p.end.isoformat()) for p in c002.paid_periods] == [
+        ("2025-05-10", "2026-05-09"),
+        ("2026-05-10", "2028-05-09"),
+    ]
+    assert c002.custom_modules == frozenset({"spa"})
+
+
 def test_changed_row_of_a_planned_request_is_refused(engine, folder):
     """A change to a request the active plan has a visit for is refused `already_planned`."""
     load_path(engine, folder)
