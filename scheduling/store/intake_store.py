@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -49,6 +50,7 @@ from scheduling.model import (
 from scheduling.policy import Policy, load_policy
 from scheduling.store import reference
 from scheduling.store.db import session_scope
+from scheduling.store.localtime import office_zones
 from scheduling.store.models import (
     CustomerRow,
     EngineerRow,
@@ -296,6 +298,7 @@ class _Storer:
         self._kept: list[object] = []  # rows preloaded for the whole file
         self._customer_rows: dict[str, CustomerRow] | None = None
         self._request_rows: dict[str, RequestRow] | None = None
+        self._zones: dict[str, ZoneInfo] | None = None
 
     def preload(self, parsed: ParsedFile) -> None:
         """Fetch what the file's rows will look up, in a few queries instead of one per row."""
@@ -350,7 +353,9 @@ class _Storer:
                 )
             ]
         known = self._request_rows is None or request.request_ref in self._request_rows
-        stored = get_request(self.session, request.request_ref) if known else None
+        if known and self._zones is None:
+            self._zones = office_zones(self.session)
+        stored = get_request(self.session, request.request_ref, self._zones) if known else None
         if stored is not None and stored[1].status is RequestStatus.WITHDRAWN:
             if stored[0] == request:
                 return "unchanged", []

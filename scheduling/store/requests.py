@@ -203,12 +203,16 @@ def _fill(row: RequestRow, request: ServiceRequest, assessment: Assessment) -> N
         setattr(row, name, _column_value(name, getattr(assessment, name)))
 
 
-def get_request(session: Session, request_ref: str) -> tuple[ServiceRequest, Assessment] | None:
-    """The request with this reference and its assessment, or None."""
+def get_request(
+    session: Session, request_ref: str, zones: dict[str, ZoneInfo] | None = None
+) -> tuple[ServiceRequest, Assessment] | None:
+    """The request with this reference and its assessment, or None. `zones` (the offices'
+    time zones, :func:`office_zones`) saves a query per call in a loop."""
     row = session.get(RequestRow, request_ref)
     if row is None:
         return None
-    zone = office_zones(session).get(row.office_id or "")
+    zones = office_zones(session) if zones is None else zones
+    zone = zones.get(row.office_id or "")
     return to_request(row, zone), to_assessment(row, zone)
 
 
