@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import time
 from dataclasses import replace
@@ -40,6 +39,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.baselines import greedy_plan, vroom_plan
+from benchmarks.report import print_table, write_json
 from scheduling.assessment import assess
 from scheduling.generate import generate_dataset
 from scheduling.model import Plan, Problem, RequestStatus
@@ -175,15 +175,8 @@ def main(argv: list[str] | None = None) -> int:
                 result, seconds = run(solver, problem, policy, args.seconds, args.seed)
                 records.append(record(problem, policy, result, seconds, load, solver, meetable))
                 print(json.dumps(records[-1]), file=sys.stderr, flush=True)
-    columns = list(records[0]) if records else []
-    print(f"Machine: {platform.machine()}, Python {platform.python_version()}")
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "|".join("---:" if c not in ("load", "solver") else "---" for c in columns) + "|")
-    for row in records:
-        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    print_table(records, ("load", "solver"))
+    write_json(args.json, records)
     return 0
 
 

@@ -16,9 +16,6 @@ newest migration. Prints a table to paste into BENCHMARKS.md; ``--json`` writes 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -28,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.report import print_table, write_json
 from scheduling.generate import generate_dataset, write_dataset
 from scheduling.store.db import open_database
 from scheduling.store.intake_store import load_path
@@ -67,16 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
         engine.dispose()
-    machine = f"{platform.machine()}, {os.cpu_count()} cores"
-    print(f"Machine: {machine}, Python {platform.python_version()}")
-    columns = list(records[0])
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "|".join("---" if c in ("database", "run") else "---:" for c in columns) + "|")
-    for row in records:
-        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+    print_table(records, ("database", "run"))
+    write_json(args.json, records)
     return 0
 
 
