@@ -67,7 +67,6 @@ class Task:
     expired: bool
     emergency: bool
     engineers: tuple[str, ...]  # engineers holding every required skill
-    out_of_town: bool
     pinned: Visit | None = None
 
     @property
@@ -276,7 +275,6 @@ def make_tasks(ctx: Context) -> tuple[list[Task], dict[str, tuple[str, str]]]:
     pinned = {v.key: v for v in ctx.problem.pinned}
     tasks: list[Task] = []
     rejected: dict[str, tuple[str, str]] = {}
-    overnight = ctx.policy.planner.overnight_min_km
     for request in ctx.problem.requests:
         ref = request.request_ref
         assessment = ctx.assessments.get(ref)
@@ -303,10 +301,6 @@ def make_tasks(ctx: Context) -> tuple[list[Task], dict[str, tuple[str, str]]]:
         expired = assessment.status is RequestStatus.EXPIRED
         deadline = None if expired else assessment.deadline
         point = ctx.customer_point(request.customer_id)
-        nearest = min(ctx.travel.leg(ctx.home(e), point)[0] for e in skilled)
-        far = nearest >= overnight or (
-            assessment.zone is Zone.OUT_OF_TOWN and nearest > ctx.policy.zones.suburban_max_km
-        )
         for session in range(1, max(1, request.sessions) + 1):
             tasks.append(
                 Task(
@@ -324,7 +318,6 @@ def make_tasks(ctx: Context) -> tuple[list[Task], dict[str, tuple[str, str]]]:
                     expired=expired,
                     emergency=request.emergency,
                     engineers=skilled,
-                    out_of_town=far,
                     pinned=pinned.get((ref, session)),
                 )
             )

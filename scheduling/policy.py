@@ -210,6 +210,8 @@ class PlannerSettings(_Section):
     horizon_working_days: PositiveInt = 10
     time_limit_seconds: Annotated[float, Field(gt=0)] = 30
     detour_factor: Annotated[float, Field(ge=1)] = 1.3
+    # Accepted, not used yet: the planner books a hotel night whenever a visit cannot be
+    # done as a day trip within one shift, whatever the distance (docs/planner.md).
     overnight_min_km: Annotated[float, Field(gt=0)] = 150
     training_candidate_engineers: PositiveInt = 8
     first_solution: Literal["auto", "ortools", "greedy", "vroom"] = "auto"
