@@ -32,16 +32,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduling.cost_lines import TripLines, trip_lines
 from scheduling.costs import (
     ITEMS,
     CostItem,
     FareTable,
     Trip,
-    TripLines,
     TripStop,
     money,
     plan_trips,
-    trip_lines,
 )
 from scheduling.export_files import BatchHeader, ExportLine, per_customer, sha256, write_files
 from scheduling.model import Kind, Plan, Problem, Zone

@@ -20,7 +20,8 @@ from scheduling.allocation import (
     largest_remainder,
     split_items,
 )
-from scheduling.costs import plan_trips, trip_lines
+from scheduling.cost_lines import trip_lines
+from scheduling.costs import plan_trips
 from scheduling.model import Customer, Place, Zone
 from scheduling.policy import load_policy
 from tests.scheduling.costs_fixtures import BY_ID, HOME, build, hotel_near, route

@@ -9,15 +9,14 @@ from itertools import pairwise
 
 import pytest
 
+from scheduling.cost_lines import billed_items, trip_lines
 from scheduling.costs import (
     CostError,
-    billed_items,
     km_decimal,
     load_fares,
     money,
     plan_trips,
     trip_id,
-    trip_lines,
 )
 from scheduling.model import Kind, Place, Zone
 from scheduling.policy import load_policy
