@@ -42,7 +42,8 @@ from benchmarks.baselines import greedy_plan, vroom_plan
 from benchmarks.report import print_table, write_json
 from scheduling.assessment import assess
 from scheduling.generate import generate_dataset
-from scheduling.model import Plan, Problem, RequestStatus
+from scheduling.kpis import due_refs
+from scheduling.model import Plan, Problem
 from scheduling.planner import plan
 from scheduling.policy import load_policy
 from scheduling.validate import validate_plan
@@ -71,14 +72,6 @@ def scenario(requests: int, engineers: int, seed: int, policy, load: str = "back
     )
 
 
-def _due(problem: Problem) -> set[str]:
-    return {
-        a.request_ref
-        for a in problem.assessments
-        if a.status is RequestStatus.ACCEPTED and a.deadline is not None
-    }
-
-
 def meetable_alone(problem: Problem, policy) -> set[str]:
     """Refs of the requests with a deadline that are on time when planned alone.
 
@@ -87,10 +80,11 @@ def meetable_alone(problem: Problem, policy) -> set[str]:
     latest days that meet the deadline, so "late alone" means no plan can meet it.
     """
     requests = {r.request_ref: r for r in problem.requests}
+    due = due_refs(problem)
     meetable = set()
     for assessment in problem.assessments:
         ref = assessment.request_ref
-        if ref not in _due(problem):
+        if ref not in due:
             continue
         alone = replace(problem, requests=(requests[ref],), assessments=(assessment,))
         result = greedy_plan(alone, policy)

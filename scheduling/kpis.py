@@ -10,14 +10,19 @@ from scheduling.model import Plan, Problem, RequestStatus
 from scheduling.policy import Policy
 
 
-def on_time_share(plan: Plan, problem: Problem) -> float:
-    """Entitled requests with a deadline whose every visit is on time, over all entitled
-    requests with a deadline (an unplanned one counts as missed); 1.0 when there are none."""
-    due = {
+def due_refs(problem: Problem) -> set[str]:
+    """References of the entitled requests with a deadline: those the on-time share counts."""
+    return {
         a.request_ref
         for a in problem.assessments
         if a.status is RequestStatus.ACCEPTED and a.deadline is not None
     }
+
+
+def on_time_share(plan: Plan, problem: Problem) -> float:
+    """Entitled requests with a deadline whose every visit is on time, over all entitled
+    requests with a deadline (an unplanned one counts as missed); 1.0 when there are none."""
+    due = due_refs(problem)
     if not due:
         return 1.0
     planned: dict[str, bool] = {}

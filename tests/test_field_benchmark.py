@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from benchmarks.baselines import greedy_plan
-from benchmarks.field import _due, meetable_alone, met, scenario
+from benchmarks.field import meetable_alone, met, scenario
+from scheduling.kpis import due_refs
 from scheduling.policy import load_policy
 from scheduling.validate import assert_valid
 
@@ -18,7 +19,7 @@ def test_meetable_deadlines_are_due_and_met_when_planned_alone():
     late and unplanned requests as missed."""
     problem = scenario(40, 5, seed=2, policy=POLICY, load="steady")
     meetable = meetable_alone(problem, POLICY)
-    due = _due(problem)
+    due = due_refs(problem)
     assert meetable and meetable < due  # some deadlines nobody can meet on these data
     requests = {r.request_ref: r for r in problem.requests}
     for assessment in problem.assessments:
