@@ -343,7 +343,7 @@ def upsert_customer(
 def customer_rows(session: Session) -> dict[str, CustomerRow]:
     """Every stored customer row by id, details loaded: the `rows` of a bulk
     :func:`upsert_customer`. Keep the dict while working (the session holds rows weakly)."""
-    return {row.customer_id: row for row in session.scalars(_customer_query())}
+    return {row.customer_id: row for row in preload(session, "customers")}
 
 
 def upsert_customers(session: Session, customers: Iterable[Customer]) -> UpsertCounts:
