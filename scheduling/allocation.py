@@ -17,8 +17,9 @@ where the trip costs more than that sum, each customer pays its stand-alone cost
 excess is reported as `unallocated` with `capped=True` instead of being billed.
 
 Method ``journey_proportional_standalone``: the cost of a day without visits on an
-out-of-town journey (the ride back from the hotel, its allowance, a night) is split over the
-customers served on the journey's other days, proportionally to each one's stand-alone
+out-of-town journey (the ride back from the hotel, its allowance, a night), or of a day its
+own customers cannot carry (a city call on the way to the hotel), is split over the
+customers served on the journey, proportionally to each one's stand-alone
 *journey* cost, with a cap per customer (what its stand-alone journey costs beyond what it
 already pays on the visit days). A customer whose part would pass its cap pays the cap and
 the rest is spread over the others in the same proportions, until everything is placed or

@@ -97,7 +97,7 @@ def billed_items(trip: Trip, actuals: Mapping[str, Decimal] | None = None) -> tu
 
 def _split(trip: Trip, items: tuple[CostItem, ...], method: str, cap: bool):
     total = sum((i.amount for i in items), Decimal("0.00"))
-    caps = dict(trip.caps) if trip.travel_only else None
+    caps = dict(trip.caps) if trip.journey_billed else None
     allocation = allocate(total, dict(trip.standalone), method, cap=cap, caps=caps)
     billed = sum((a for _, a in allocation.amounts), Decimal("0.00"))
     columns = {i.key: i.amount for i in items}
@@ -119,12 +119,12 @@ def trip_lines(
     and keep the estimate beside them; the stand-alone cap applies to estimates only, since
     the stand-alone trip's actual price is unknown.
 
-    A day of a journey without visits (:attr:`Trip.travel_only`) is split over the journey's
-    customers with ``journey_`` + `method` (weights: stand-alone journey costs, ceilings:
-    `trip.caps`); with no customer on the journey, nothing is billed and the whole cost is
-    `unallocated`.
+    A day of a journey without visits, or one its own customers cannot carry
+    (:attr:`Trip.journey_billed`), is split over the journey's customers with ``journey_`` +
+    `method` (weights: stand-alone journey costs, ceilings: `trip.caps`); with no customer
+    on the journey, nothing is billed and the whole cost is `unallocated`.
     """
-    if trip.travel_only:
+    if trip.journey_billed:
         method = JOURNEY_METHODS.get(method, method)
         if not trip.customers:
             billed_total = sum((i.amount for i in billed_items(trip, actuals)), Decimal("0.00"))

@@ -112,9 +112,10 @@ class Trip:
     standalone: tuple[tuple[str, Decimal], ...]  # (customer_id, cost), by customer id
     currency: str
     # Journeys (engineer-days chained by hotel nights): the id of the journey's first trip,
-    # "" for a trip that is a journey of its own. A day without visits is billed to the
-    # journey's customers: `standalone` then holds their stand-alone *journey* costs (the
-    # weights), `caps` what each may still pay, `journey_refs` the requests they were served.
+    # "" for a trip that is a journey of its own. A day without visits (or one its own
+    # customers cannot carry) is billed to the journey's customers: `standalone` then holds
+    # their stand-alone *journey* costs (the weights), `caps` what each may still pay,
+    # `journey_refs` the requests they were served.
     journey_id: str = ""
     caps: tuple[tuple[str, Decimal], ...] = ()
     journey_refs: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -123,6 +124,11 @@ class Trip:
     def travel_only(self) -> bool:
         """True for a day of a journey without visits (to or from a hotel)."""
         return not self.stops
+
+    @property
+    def journey_billed(self) -> bool:
+        """True for a day split over its journey's customers (:attr:`caps` set)."""
+        return self.travel_only or bool(self.caps)
 
     @property
     def total(self) -> Decimal:
@@ -136,10 +142,9 @@ class Trip:
 
     def requests_of(self, customer_id: str) -> tuple[str, ...]:
         """The request refs of `customer_id` served on this trip, sorted and unique; for a
-        day without visits, those served on its journey."""
-        if self.travel_only:
-            return dict(self.journey_refs).get(customer_id, ())
-        return tuple(sorted({s.request_ref for s in self.stops if s.customer_id == customer_id}))
+        journey's customer not served that day, those served on its journey."""
+        here = tuple(sorted({s.request_ref for s in self.stops if s.customer_id == customer_id}))
+        return here or dict(self.journey_refs).get(customer_id, ())
 
 
 def trip_id(engineer_id: str, day: date) -> str:
@@ -550,7 +555,8 @@ def plan_trips(
 
     Engineer-days chained by hotel nights form a journey (:func:`journeys`); a day of a
     journey without visits is a trip too, billed to the customers served on the journey's
-    other days (:func:`_bill_travel_days`). Raises CostError when a route names a visit,
+    other days, and so is the part of a day its own customers cannot carry
+    (:func:`_bill_journey`). Raises CostError when a route names a visit,
     request, customer or engineer the plan or problem does not hold, and PolicyError when
     no rate is in force on a trip's day.
     """
@@ -569,7 +575,7 @@ def plan_trips(
         trips = [priced[r.engineer_id, r.day] for r in chain if (r.engineer_id, r.day) in priced]
         if len(trips) < 2:
             continue
-        billed = _bill_travel_days(chain, trips, visits, ctx, fares)
+        billed = _bill_journey(chain, trips, visits, ctx, fares)
         for trip in billed:
             priced[trip.engineer_id, trip.day] = trip
     return tuple(priced[k] for k in sorted(priced, key=lambda k: (k[1], k[0])))
@@ -608,20 +614,25 @@ def journeys(routes: Iterable[Route]) -> list[list[Route]]:
     return out
 
 
-def _bill_travel_days(
+def _bill_journey(
     chain: Sequence[Route],
     trips: Sequence[Trip],
     visits: Mapping[tuple[str, int], Visit],
     ctx: _Context,
     fares: FareTable | None,
 ) -> list[Trip]:
-    """The journey's trips with its id, and its days without visits given their payers.
+    """The journey's trips with its id and, where a day's own customers cannot carry the
+    day, its payers: the customers served on the journey's other days.
 
-    Payers are the customers served on the journey's other days, weighted by the cost of a
-    stand-alone journey made for each (:func:`_standalone_journey`). A customer's cap on a
-    travel day is its stand-alone journey cost minus what it already pays on the journey's
-    visit days (estimates, :func:`scheduling.allocation.allocate` as billed) and on earlier
-    travel days, never below zero; travel days are billed in date order.
+    Each customer of the journey has a stand-alone *journey* cost (:func:`_standalone_journey`,
+    the weight) and pays at most that over the whole journey. Days with visits are billed
+    first, in date order: each to its own customers as a trip of its own, unless one of
+    them would then pass what a journey made for it alone costs (a customer near home seen
+    on the way to or from the hotel: the fare and the night are not its). Such a day, and
+    every day without visits (after them, in date order), is split with the journey method
+    over the day's customers and the journey's others, each capped at its stand-alone
+    journey minus what it already pays (never below zero; a day's own customer also at its
+    stand-alone trip that day).
     """
     journey_id = trips[0].trip_id
     method = ctx.policy.costs.allocation
@@ -631,12 +642,6 @@ def _bill_travel_days(
         for stop in trip.stops:
             served[stop.customer_id].append(stop)
             days_of[stop.customer_id].add(trip.day)
-    paid: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
-    for trip in trips:
-        if trip.stops:
-            allocation = allocate(trip.total, dict(trip.standalone), method)
-            for customer_id, amount in allocation.amounts:
-                paid[customer_id] += amount
     weights: dict[str, Decimal] = {}
     for customer_id, stops in sorted(served.items()):
         work: dict[date, int] = defaultdict(int)
@@ -659,12 +664,24 @@ def _bill_travel_days(
     refs = tuple(
         (c, tuple(sorted({s.request_ref for s in stops}))) for c, stops in sorted(served.items())
     )
-    out = []
+    paid: dict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
+
+    def room(customer_id: str) -> Decimal:
+        return max(Decimal("0.00"), weights[customer_id] - paid[customer_id])
+
+    billed: dict[date, Trip] = {}
+    shared: list[Trip] = []
     for trip in trips:
-        if trip.stops:
-            out.append(_with(trip, journey_id=journey_id))
+        own = dict(trip.standalone)
+        if not trip.stops or any(room(c) < cost for c, cost in own.items()):
+            shared.append(trip)
             continue
-        caps = {c: max(Decimal("0.00"), w - paid[c]) for c, w in weights.items()}
+        billed[trip.day] = _with(trip, journey_id=journey_id)
+        for customer_id, amount in allocate(trip.total, own, method).amounts:
+            paid[customer_id] += amount
+    for trip in shared:
+        own = dict(trip.standalone)
+        caps = {c: min(own.get(c, room(c)), room(c)) for c in weights}
         trip = _with(
             trip,
             journey_id=journey_id,
@@ -676,8 +693,8 @@ def _bill_travel_days(
             allocation = allocate(trip.total, weights, JOURNEY_PROPORTIONAL_STANDALONE, caps=caps)
             for customer_id, amount in allocation.amounts:
                 paid[customer_id] += amount
-        out.append(trip)
-    return out
+        billed[trip.day] = trip
+    return [billed[trip.day] for trip in trips]
 
 
 def _with(trip: Trip, **changes) -> Trip:

@@ -7,6 +7,7 @@ times the policy's detour factor, as the planner's default provider computes the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -146,6 +147,19 @@ def route(
         return_minutes=int(back),
     )
     return r, visits, requests
+
+
+def lasting(built, hours: int, only: str | None = None):
+    """`built` (a :func:`route`) with its visits (or only customer `only`'s) lasting
+    `hours` on site."""
+    r, visits, requests = built
+    longer = [
+        replace(v, end=v.start + timedelta(hours=hours))
+        if only is None or v.request_ref.startswith(f"R-{only}-")
+        else v
+        for v in visits
+    ]
+    return r, longer, requests
 
 
 def build(

@@ -30,7 +30,7 @@ from scheduling.export_files import COLUMNS
 from scheduling.model import Place
 from scheduling.policy import load_policy
 from scheduling.store.billing_models import CostLineRow, ExportBatchLineRow, ExportBatchRow
-from tests.scheduling.costs_fixtures import BY_ID, build, hotel_near, route
+from tests.scheduling.costs_fixtures import BY_ID, build, hotel_near, lasting, route
 
 POLICY = load_policy()
 NOV_FROM, NOV_TO = date(2026, 11, 1), date(2026, 11, 30)
@@ -45,8 +45,14 @@ def _november():
     return build(
         route("E1", D1, ["C001", "C003", "C002"]),
         route("E2", D1, ["C004", "C005"], end=hotel_near("C005")),
-        route("E2", D2, ["C006"], start=hotel_near("C005")),
+        _hangzhou_day(),
     )
+
+
+def _hangzhou_day():
+    """The day after the Suzhou night: five hours in Hangzhou, too long for a day trip
+    from home, so the night is Hangzhou's as much as Suzhou's (everything is billed)."""
+    return lasting(route("E2", D2, ["C006"], start=hotel_near("C005")), 5)
 
 
 def _exported_sum(session, line_ids=None) -> Decimal:
@@ -93,7 +99,7 @@ def test_a_later_export_carries_only_new_lines(session, tmp_path):
     more_plan, more_problem = build(
         route("E1", D1, ["C001", "C003", "C002"]),
         route("E2", D1, ["C004", "C005"], end=hotel_near("C005")),
-        route("E2", D2, ["C006"], start=hotel_near("C005")),
+        _hangzhou_day(),
         route("E1", D3, ["C002"]),
     )
     record_plan_costs(session, 2, more_plan, more_problem, POLICY, now=T1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 
@@ -20,7 +20,7 @@ from scheduling.costs import (
 )
 from scheduling.model import Kind, Place, Zone
 from scheduling.policy import load_policy
-from tests.scheduling.costs_fixtures import BY_ID, HOME, build, hotel_near, km, route
+from tests.scheduling.costs_fixtures import BY_ID, HOME, build, hotel_near, km, lasting, route
 
 POLICY = load_policy()
 NOV = date(2026, 11, 3)
@@ -236,25 +236,12 @@ def _hotel_at(cid: str) -> Place:
     return Place("hotel", BY_ID[cid].lat, BY_ID[cid].lon, f"hotel:{cid}")
 
 
-def _long(built, hours: int, only: str | None = None):
-    """`built` (a fixtures route) with its visits (or only customer `only`'s) lasting
-    `hours` on site."""
-    r, visits, requests = built
-    longer = [
-        replace(v, end=v.start + timedelta(hours=hours))
-        if only is None or v.request_ref.startswith(f"R-{only}-")
-        else v
-        for v in visits
-    ]
-    return r, longer, requests
-
-
 def _journey_plan():
     """E2: day 1 home -> Suzhou (1 h) -> Hangzhou (5 h, no day trip fits) -> hotel there;
     day 2 hotel -> home with no visit at all."""
     hotel = _hotel_at("C006")
     return build(
-        _long(route("E2", NOV, ["C004", "C006"], end=hotel), 5, only="C006"),
+        lasting(route("E2", NOV, ["C004", "C006"], end=hotel), 5, only="C006"),
         route("E2", NOV4, [], start=hotel),
     )
 
@@ -264,10 +251,12 @@ def test_the_day_back_from_a_hotel_without_visits_is_billed_to_the_journey_custo
     the trip's customer's, under the journey method, and the trip id stays engineer-day."""
     hotel = _hotel_at("C006")
     plan, problem = build(
-        _long(route("E2", NOV, ["C006"], end=hotel), 5), route("E2", NOV4, [], start=hotel)
+        lasting(route("E2", NOV, ["C006"], end=hotel), 5), route("E2", NOV4, [], start=hotel)
     )
     out, back = plan_trips(plan, problem, POLICY)
     assert back.trip_id == trip_id("E2", NOV4) and back.travel_only
+    # The day out is within a journey made for C006 alone: a trip of its own.
+    assert not out.journey_billed and trip_lines(out).lines[0].method == "proportional_standalone"
     assert back.journey_id == out.journey_id == out.trip_id
     assert set(_items(back)) == {"fare:rail", "allowance"}
     assert _items(back)["fare:rail"].quantity == _leg_km(_at("C006"), HOME_AT)
@@ -282,25 +271,46 @@ def test_the_day_back_from_a_hotel_without_visits_is_billed_to_the_journey_custo
     assert paid == out.total + back.total == dict(back.standalone)["C006"]
 
 
-def test_a_travel_day_goes_to_customers_whose_standalone_journey_leaves_room():
-    """Suzhou fits a day trip, so its stand-alone journey has no hotel night: it already
-    pays more than that on day 1 and pays nothing of the day back; Hangzhou pays it all,
-    within what its own journey (with a night) would cost."""
+def test_no_customer_pays_more_than_its_standalone_journey_over_the_journey():
+    """Suzhou fits a day trip, so its stand-alone journey has no hotel night. Billed as a
+    trip of its own, day 1 (Suzhou, then Hangzhou and the night there) would charge Suzhou
+    a share of a night-and-fare trip above that; instead day 1 and the day back are split
+    over both customers of the journey, each within its stand-alone journey, and
+    everything is billed."""
     plan, problem = _journey_plan()
     out, back = plan_trips(plan, problem, POLICY)
-    weights, caps = dict(back.standalone), dict(back.caps)
-    assert set(weights) == {"C004", "C006"} and caps["C004"] == 0
-    lines = trip_lines(back)
-    assert {line.customer_id for line in lines.lines} == {"C006"}
-    assert sum(line.amount for line in lines.lines) == back.total
-    day1 = trip_lines(out)
-    for customer in ("C004", "C006"):
-        journey = sum(
-            line.amount for line in (*day1.lines, *lines.lines) if line.customer_id == customer
-        )
-        travel_day = sum(line.amount for line in lines.lines if line.customer_id == customer)
-        assert travel_day <= caps[customer]
-    assert journey <= weights["C006"]
+    assert out.journey_billed and back.journey_billed
+    weights = dict(back.standalone)
+    assert set(weights) == {"C004", "C006"} and dict(out.standalone) == weights
+    days = [trip_lines(out), trip_lines(back)]
+    for lines, trip in zip(days, (out, back), strict=True):
+        assert lines.unallocated == 0 and sum(x.amount for x in lines.lines) == trip.total
+        for line in lines.lines:
+            assert line.amount <= dict(trip.caps)[line.customer_id]
+    for customer, weight in weights.items():
+        paid = sum(x.amount for lines in days for x in lines.lines if x.customer_id == customer)
+        assert 0 < paid <= weight
+    # Suzhou's lines on day 1 name its own request; on the day back, the journey's.
+    assert {x.request_refs for x in days[0].lines if x.customer_id == "C004"} == {("R-C004-1103",)}
+
+
+def test_a_city_customer_seen_on_the_way_to_the_hotel_pays_no_fare_or_night_of_its_own():
+    """The planner may route a city visit on the day an engineer travels to a training
+    out of town: home -> C001 (city) -> hotel in Hangzhou, then five hours at C006. C001
+    pays at most its city round trip; the fare and the night go to Hangzhou's customer,
+    and the whole journey is billed (before, C001 paid the fare and the night)."""
+    hotel = _hotel_at("C006")
+    plan, problem = build(
+        route("E2", NOV, ["C001"], end=hotel),
+        lasting(route("E2", NOV4, ["C006"], start=hotel), 5),
+    )
+    out, back = plan_trips(plan, problem, POLICY)
+    city_round = plan_trips(*build(route("E2", NOV, ["C001"])), POLICY)[0].total
+    lines = [x for t in (out, back) for x in trip_lines(t).lines]
+    paid = {c: sum(x.amount for x in lines if x.customer_id == c) for c in ("C001", "C006")}
+    assert 0 < paid["C001"] <= city_round < 30
+    assert paid["C001"] + paid["C006"] == out.total + back.total
+    assert {x.request_refs for x in lines if x.customer_id == "C001"} == {("R-C001-1103",)}
 
 
 def test_the_standalone_journey_has_a_night_only_when_the_return_does_not_fit():
@@ -309,7 +319,7 @@ def test_the_standalone_journey_has_a_night_only_when_the_return_does_not_fit():
     hotel = _hotel_at("C004")
     short = build(route("E2", NOV, ["C004"], end=hotel), route("E2", NOV4, [], start=hotel))
     long = build(
-        _long(route("E2", NOV, ["C004"], end=hotel), 6), route("E2", NOV4, [], start=hotel)
+        lasting(route("E2", NOV, ["C004"], end=hotel), 6), route("E2", NOV4, [], start=hotel)
     )
     way = km_decimal(km(HOME_AT, _at("C004")))
     (_, back_short), (_, back_long) = (plan_trips(p, q, POLICY) for p, q in (short, long))
