@@ -35,7 +35,7 @@ from scheduling.planner_model import (
     make_vehicles,
 )
 from scheduling.planner_result import (
-    empty_returns,
+    empty_travel_days,
     fixed_routes,
     routes_from_solution,
     unassigned_entry,
@@ -136,7 +136,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
 
     routable = [t for t in tasks if t.sessions == 1 and t.key not in kept]
     far = [t for t in routable if needs_overnight(ctx, t)]
-    trips, stranded, returns = book_trips(ctx, far, busy, demand)
+    trips, stranded = book_trips(ctx, far, busy, demand)
     blocks.extend(trips)
     far_keys = {t.key for t in far}
     for task in stranded:
@@ -144,7 +144,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
     prepared = Prepared(
         ctx=ctx,
         routable=[t for t in routable if t.key not in far_keys],
-        vehicles=make_vehicles(ctx, busy, returns),
+        vehicles=make_vehicles(ctx, busy, [t for b in blocks for t in b.travel_days]),
         visits=list(pinned_visits),
         routes=list(pinned_routes),
         unassigned=unassigned,
@@ -171,7 +171,7 @@ def finish(
     ctx = prepared.ctx
     visits = prepared.visits + visits
     routes = prepared.routes + routes
-    routes += empty_returns(ctx, prepared.vehicles, routes)
+    routes += empty_travel_days(ctx, prepared.vehicles, routes)
     unassigned = prepared.unassigned + unassigned
     result = Plan(
         visits=tuple(sorted(visits, key=lambda v: (v.day, v.engineer_id, v.start, v.key))),

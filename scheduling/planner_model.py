@@ -81,20 +81,23 @@ class Vehicle:
 
     engineer_id: str
     day: date
-    kind: str  # "day" (home -> home) or "return" (hotel -> home, the end of a trip)
+    kind: str  # "day" (home -> home) or "travel" (to or from a hotel: a TravelDay)
     start_point: Point
     end_point: Point
     shift: ShiftSpan
 
 
 @dataclass(frozen=True, slots=True)
-class ReturnDay:
-    """The second day of a booked trip with no visit on it: the engineer starts at the
-    hotel and ends at home; the routing search may add visits to it."""
+class TravelDay:
+    """A booked day whose only fixed part is a journey: the return day of a trip with no
+    visit on it (hotel -> home), or the day before or after a training away from home
+    (home -> hotel, hotel -> home). The routing search may add visits on the way; the day
+    is reported even without them, since the engineer travels anyway."""
 
     engineer_id: str
     day: date
-    hotel: Point
+    start: Point
+    end: Point
 
 
 @dataclass
@@ -325,19 +328,19 @@ def make_tasks(ctx: Context) -> tuple[list[Task], dict[str, tuple[str, str]]]:
 
 
 def make_vehicles(
-    ctx: Context, busy: set[tuple[str, date]], returns: Iterable[ReturnDay] = ()
+    ctx: Context, busy: set[tuple[str, date]], travel_days: Iterable[TravelDay] = ()
 ) -> list[Vehicle]:
     """One vehicle per engineer-day shift not already taken by a booked block, and one
-    ``"return"`` vehicle (hotel -> home, reported even without visits) per trip return day
-    left free of visits."""
-    back = {(r.engineer_id, r.day): r.hotel for r in returns}
+    ``"travel"`` vehicle (from its start to its end place) per travel day."""
+    journeys = {(t.engineer_id, t.day): t for t in travel_days}
     vehicles: list[Vehicle] = []
     for engineer in ctx.problem.engineers:
         eid = engineer.engineer_id
         home = ctx.home(eid)
         for day, shift in ctx.shifts[eid].items():
-            if (eid, day) in back:
-                vehicles.append(Vehicle(eid, day, "return", back[eid, day], home, shift))
+            if (eid, day) in journeys:
+                journey = journeys[eid, day]
+                vehicles.append(Vehicle(eid, day, "travel", journey.start, journey.end, shift))
             elif (eid, day) not in busy:
                 vehicles.append(Vehicle(eid, day, "day", home, home, shift))
     return vehicles

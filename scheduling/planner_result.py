@@ -31,8 +31,8 @@ def routes_from_solution(
 ) -> tuple[list[Visit], list[Route]]:
     """Visits with arrival = previous end + travel, and one Route per used engineer-day.
 
-    Vehicles without stops give no route (see :func:`empty_returns` for trips' return
-    days).
+    Vehicles without stops give no route (see :func:`empty_travel_days`). The last visit
+    of a day that ends at a hotel is flagged lodging.
     """
     visits: list[Visit] = []
     routes: list[Route] = []
@@ -44,7 +44,8 @@ def routes_from_solution(
         prev_end = solution.departures[v]
         departure = prev_end
         keys = []
-        for node in nodes:
+        to_hotel = vehicle.end_point.key.startswith("hotel:")
+        for position, node in enumerate(nodes):
             task = tasks_by_node[node]
             arrival = prev_end + int(minutes[prev, node])
             start = solution.start_times[node]
@@ -63,7 +64,7 @@ def routes_from_solution(
                     late=task.deadline_min is not None and arrival > task.deadline_min,
                     session=task.session,
                     pinned=task.pinned is not None,
-                    lodging=False,  # routed days end at home; nights are booked trips
+                    lodging=to_hotel and position == len(nodes) - 1,
                 )
             )
             keys.append(task.key)
@@ -98,14 +99,14 @@ def vehicle_route(
     )
 
 
-def empty_returns(ctx: Context, vehicles: list[Vehicle], routes: list[Route]) -> list[Route]:
-    """The travel-only routes of trip return days (``"return"`` vehicles) the search left
-    without visits: the engineer still travels from the hotel home that day, leaving at
-    the start of the shift."""
+def empty_travel_days(ctx: Context, vehicles: list[Vehicle], routes: list[Route]) -> list[Route]:
+    """The travel-only routes of travel days (``"travel"`` vehicles) the search left
+    without visits: the engineer still makes the journey that day, leaving at the start of
+    the shift."""
     used = {(r.engineer_id, r.day) for r in routes}
     out = []
     for vehicle in vehicles:
-        if vehicle.kind != "return" or (vehicle.engineer_id, vehicle.day) in used:
+        if vehicle.kind != "travel" or (vehicle.engineer_id, vehicle.day) in used:
             continue
         leg = ctx.travel.leg(vehicle.start_point, vehicle.end_point)
         start = vehicle.shift.start

@@ -12,7 +12,8 @@ the booked engineer-days.
 Out of town, the engineer sleeps at a hotel next to the customer whenever going home and
 coming back the next morning would not fit in the shifts; a travel day before the first
 session (or after the last) is added when the customer cannot be reached (or left) on the
-session day itself. A day's route never leaves the shift.
+session day itself. Such a travel day is left to the routing search, which may plan visits
+on the way (a day's work before going to the hotel). A day's route never leaves the shift.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import date
 from scheduling.model import Place, Route, Visit
 from scheduling.planner_blocks import choose_blocks
 from scheduling.planner_demand import DayDemand, demand_on
-from scheduling.planner_model import Context, Task, session_start
+from scheduling.planner_model import Context, Task, TravelDay, session_start
 from scheduling.travel import Point
 
 
@@ -38,6 +39,7 @@ class Block:
     days: tuple[date, ...]
     late_minutes: int
     km: float
+    travel_days: tuple[TravelDay, ...] = ()  # booked days left to the routing search
 
 
 def _place(point: Point, kind: str) -> Place:
@@ -61,6 +63,7 @@ class _Builder:
         visits: list[Visit] = []
         routes: list[Route] = []
         used = list(days)
+        journeys: list[TravelDay] = []
         at_hotel = False
         late = 0
         km = 0.0
@@ -68,7 +71,7 @@ class _Builder:
             shift = shifts[before]
             if shift.start + self.out[1] > shift.end:
                 return None
-            routes.append(self._route(before, shift.start, self.home, self.hotel, (), self.out))
+            journeys.append(TravelDay(self.eid, before, self.home, self.hotel))
             used.insert(0, before)
             km += self.out[0]
             at_hotel = True
@@ -129,25 +132,18 @@ class _Builder:
             shift = shifts[after]
             if shift.start + self.back[1] > shift.end:
                 return None
-            routes.append(self._route(after, shift.start, self.hotel, self.home, (), self.back))
+            journeys.append(TravelDay(self.eid, after, self.hotel, self.home))
             used.append(after)
             km += self.back[0]
         return Block(
-            self.tasks[0].request_ref, self.eid, tuple(visits), tuple(routes), tuple(used), late, km
-        )
-
-    def _route(self, day, departure, start: Point, end: Point, keys, leg) -> Route:
-        ctx = self.ctx
-        return Route(
-            engineer_id=self.eid,
-            day=day,
-            start_place=_place(start, "hotel" if start.key.startswith("hotel:") else "home"),
-            end_place=_place(end, "hotel" if end.key.startswith("hotel:") else "home"),
-            visit_keys=keys,
-            departure=ctx.at(departure),
-            return_at=ctx.at(departure + leg[1]),
-            return_km=round(leg[0], 3),
-            return_minutes=leg[1],
+            self.tasks[0].request_ref,
+            self.eid,
+            tuple(visits),
+            tuple(routes),
+            tuple(used),
+            late,
+            km,
+            tuple(journeys),
         )
 
 

@@ -14,9 +14,9 @@ consecutive free working days are tried; each trip takes as many of the town's v
 its first visit's deadline (just in time): out-of-town deadlines are three working days
 away while city ones are two, so booking trips on the first days would take the engineers
 the city visits need then. A visit whose deadline cannot be met goes as early as possible.
-A return day with no visit booked is left to the routing search as an engineer-day that
-starts at the hotel (:func:`book_trips` returns it), so the engineer can still work on the
-way home or after getting back. The routing search then plans everything else around the
+A return day with no visit booked is left to the routing search as a travel day that
+starts at the hotel (in the trip's block), so the engineer can still work on the way home
+or after getting back. The routing search then plans everything else around the
 booked engineer-days. (Side constraints linking engineer-day
 vehicles inside OR-Tools cripple its insertion heuristics, hence this split.)
 """
@@ -30,9 +30,9 @@ from scheduling.model import Route, Visit
 from scheduling.planner_demand import DayDemand, demand_on
 from scheduling.planner_model import (
     Context,
-    ReturnDay,
     ShiftSpan,
     Task,
+    TravelDay,
     day_trip_fits,
     session_start,
 )
@@ -107,9 +107,9 @@ class _Trip:
         hotel = Point(f"hotel:{last.customer_id}", last.point.lat, last.point.lon)
         return self._fits_day(1, [s[0] for s in self.stops[1]], hotel) is not None
 
-    def block(self, with_return: bool = True) -> Block:
-        """The booked trip as visits and its routes: both days, or only the first when
-        `with_return` is False (the return day is left to the routing search)."""
+    def block(self) -> Block:
+        """The booked trip as visits and its routes: both days, or only the first when the
+        second has no visit (it is then a travel day left to the routing search)."""
         ctx = self.ctx
         hotel = self.hotel()
         visits: list[Visit] = []
@@ -117,6 +117,7 @@ class _Trip:
         late = 0
         km_total = 0.0
         legs = ((self.home, hotel), (hotel, self.home))
+        with_return = bool(self.stops[1])
         for k, (start_point, end_point) in enumerate(legs if with_return else legs[:1]):
             day = self.days[k]
             shift = ctx.shifts[self.eid][day]
@@ -175,6 +176,7 @@ class _Trip:
             self.days,
             late,
             km_total,
+            () if with_return else (TravelDay(self.eid, self.days[1], hotel, self.home),),
         )
 
 
@@ -183,10 +185,10 @@ def book_trips(
     tasks: list[Task],
     busy: set[tuple[str, date]],
     demand: DayDemand | None = None,
-) -> tuple[list[Block], list[Task], list[ReturnDay]]:
-    """Book one-night trips for `tasks` (all needing an overnight stay); return the blocks,
-    the tasks no trip could take and the return days left free of visits. `busy` gains the
-    booked engineer-days, return days included (they are no longer home-to-home days).
+) -> tuple[list[Block], list[Task]]:
+    """Book one-night trips for `tasks` (all needing an overnight stay); return the blocks
+    and the tasks no trip could take. `busy` gains the booked engineer-days, return days
+    included (they are no longer home-to-home days).
 
     A task left without a trip is often one with few possible days (a customer's narrow
     dates) whose days a more urgent trip took: the booking is redone with the stranded
@@ -204,9 +206,9 @@ def book_trips(
         if (len(again[1]), _late_visits(again[0])) >= (len(best[1]), _late_visits(best[0])):
             break
         best = again
-    blocks, left, returns, taken = best
+    blocks, left, taken = best
     busy.update(taken)
-    return blocks, left, returns
+    return blocks, left
 
 
 REBOOK_ROUNDS = 2
@@ -222,7 +224,7 @@ def _book(
     busy: set[tuple[str, date]],
     first: set[tuple[str, int]],
     demand: DayDemand,
-) -> tuple[list[Block], list[Task], list[ReturnDay], set[tuple[str, date]]]:
+) -> tuple[list[Block], list[Task], set[tuple[str, date]]]:
     """One greedy booking pass, the tasks whose keys are in `first` before the others."""
     by_town: dict[str, list[Task]] = defaultdict(list)
     for task in tasks:
@@ -238,7 +240,6 @@ def _book(
     limit = ctx.policy.planner.training_candidate_engineers
     blocks: list[Block] = []
     left: list[Task] = []
-    returns: list[ReturnDay] = []
     for town in towns:
         open_tasks = list(by_town[town])
         while open_tasks:
@@ -250,12 +251,9 @@ def _book(
                 continue
             served = {t.key for day in trip.stops for t, *_ in day}
             open_tasks = [t for t in open_tasks if t.key not in served]
-            empty_return = not trip.stops[1]
-            blocks.append(trip.block(with_return=not empty_return))
-            if empty_return:
-                returns.append(ReturnDay(trip.eid, trip.days[1], trip.hotel()))
+            blocks.append(trip.block())
             busy.update((trip.eid, d) for d in trip.days)
-    return blocks, left, returns, busy
+    return blocks, left, busy
 
 
 def _best_trip(

@@ -239,6 +239,43 @@ def test_the_day_back_from_a_hotel_still_takes_visits_near_home():
     assert result.kpis["lodging_nights"] == 1
 
 
+def test_the_travel_days_of_a_training_away_still_take_visits_near_home():
+    """One engineer; a two-day training in Nanjing (5.5 h away) on Tuesday-Wednesday needs
+    the Monday to get there and the Thursday to come back. A city visit due Monday is done
+    before leaving for the hotel, and one the customer accepts only on Thursday after
+    getting back (before, both days were travel only: one visit late, one unplanned)."""
+    tuesday, wednesday, thursday = (MONDAY + timedelta(days=d) for d in (1, 2, 3))
+    reqs = [
+        request(
+            "T1", "C4", hours="7", kind=Kind.TRAINING, sessions=2, skills={"training"},
+            window=(tuesday, wednesday),
+        ),
+        request("R1", "C1"),
+        request("R2", "C2", window=(thursday, thursday)),
+    ]  # fmt: skip
+    prob = problem(
+        reqs,
+        [
+            assessment("T1", at(wednesday, 18), zone=Zone.OUT_OF_TOWN),
+            assessment("R1", at(MONDAY, 18)),
+            assessment("R2", at(thursday, 18)),
+        ],
+        [engineer("E1", {"pms", "training"})],
+    )
+    result = solve(prob, short_horizon(4))
+    visits = by_ref(result)
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    assert sorted(v.day for v in result.visits if v.request_ref == "T1") == [tuesday, wednesday]
+    routes = {r.day: r for r in result.routes}
+    assert visits["R1"].day == MONDAY and visits["R1"].lodging
+    assert routes[MONDAY].visit_keys == (("R1", 1),)
+    assert routes[MONDAY].end_place.kind == "hotel"
+    assert visits["R2"].day == thursday and not visits["R2"].lodging
+    assert routes[thursday].start_place.kind == "hotel"
+    assert routes[thursday].visit_keys == (("R2", 1),)
+    assert result.kpis["lodging_nights"] == 3
+
+
 def test_training_over_a_weekend_continues_on_the_next_working_day():
     """A two-session training with a window Friday-Monday runs Friday and Monday, same
     engineer."""
