@@ -20,10 +20,19 @@ from __future__ import annotations
 import time as _time
 
 from scheduling.model import Plan, Problem, Route, Unassigned, Visit
-from scheduling.planner import Instance, Prepared, finish, leg_ends, prepare, routing_instance
-from scheduling.planner_result import vehicle_route
+from scheduling.planner import (
+    Instance,
+    Prepared,
+    finish,
+    leg_ends,
+    prepare,
+    routing_instance,
+    tasks_by_node,
+    timed_solution,
+)
+from scheduling.planner_result import routes_from_solution
 from scheduling.planner_rules import travel_cost, visit_dropped
-from scheduling.planner_start import greedy_sequences, retime
+from scheduling.planner_start import greedy_sequences
 from scheduling.policy import Policy
 from scheduling.routing import RoutingData
 from scheduling.travel import GreatCircleTravel, TravelProvider
@@ -33,51 +42,17 @@ def _timed(
     prepared: Prepared, inst: Instance, sequences: list[list[int]], reason: str
 ) -> tuple[list[Visit], list[Route], list[Unassigned]]:
     """Visits and routes for per-vehicle node sequences, timed by the planner's rules
-    (earliest start, lunch, shift); visits that do not fit are dropped."""
+    (earliest start, lunch, shift) as the planner reports its own; visits that do not fit
+    are dropped and listed unassigned with `reason`."""
     ctx, vehicles = prepared.ctx, prepared.vehicles
-    visits: list[Visit] = []
-    routes: list[Route] = []
-    placed: set[int] = set()
-    timed = retime(ctx, inst, vehicles, sequences)
-    for v, sequence in enumerate(sequences):
-        if not sequence:
-            continue
-        vehicle = vehicles[v]
-        home = inst.depot_of[vehicle.start_point.key]
-        end = inst.depot_of[vehicle.end_point.key]  # a trip's return day starts at a hotel
-        stops = timed[v]
-        if not stops:
-            continue
-        departure = stops[0][1] - int(inst.minutes[home, stops[0][0]])
-        prev, prev_end = home, departure
-        keys = []
-        for node, start in stops:
-            task = inst.live[node - inst.first]
-            arrival = prev_end + int(inst.minutes[prev, node])
-            visits.append(
-                Visit(
-                    request_ref=task.request_ref,
-                    engineer_id=vehicle.engineer_id,
-                    day=vehicle.day,
-                    arrival=ctx.at(arrival),
-                    start=ctx.at(start),
-                    end=ctx.at(start + task.service),
-                    travel_km=round(float(inst.km[prev, node]), 3),
-                    travel_minutes=int(inst.minutes[prev, node]),
-                    deadline=task.deadline,
-                    late=task.deadline_min is not None and arrival > task.deadline_min,
-                    session=task.session,
-                )
-            )
-            keys.append(task.key)
-            placed.add(node)
-            prev, prev_end = node, start + task.service
-        leg_back = (float(inst.km[prev, end]), int(inst.minutes[prev, end]))
-        routes.append(vehicle_route(ctx, vehicle, keys, departure, prev_end, leg_back))
+    solution = timed_solution(ctx, inst, vehicles, sequences, "baseline")
+    nodes = tasks_by_node(inst)
+    visits, routes = routes_from_solution(
+        ctx, solution, vehicles, nodes, inst.depot_of, inst.km, inst.minutes
+    )
     unassigned = list(inst.unassigned)
-    for offset, task in enumerate(inst.live):
-        if inst.first + offset not in placed:
-            unassigned.append(Unassigned(task.request_ref, "no_capacity", reason))
+    for node in solution.dropped:
+        unassigned.append(Unassigned(nodes[node].request_ref, "no_capacity", reason))
     return visits, routes, unassigned
 
 

@@ -64,7 +64,18 @@ from scheduling.routing import (
 )
 from scheduling.travel import GreatCircleTravel, Point, TravelProvider
 
-__all__ = ["Instance", "PlanningError", "Prepared", "finish", "plan", "prepare", "routing_instance"]
+__all__ = [
+    "Instance",
+    "PlanningError",
+    "Prepared",
+    "finish",
+    "leg_ends",
+    "plan",
+    "prepare",
+    "routing_instance",
+    "tasks_by_node",
+    "timed_solution",
+]
 
 
 # Visits x vehicles per second of search above which the "auto" first solution is VROOM's:
@@ -425,14 +436,13 @@ def _route_part(
     except NoSolution:
         # No first solution within the budget (a very large instance): the dispatcher's
         # greedy plan is returned rather than nothing (issue 4: "never nothing").
-        solution = _greedy_solution(ctx, inst, vehicles)
+        greedy = greedy_sequences(ctx, inst, vehicles)
+        solution = timed_solution(ctx, inst, vehicles, greedy, "greedy_fallback")
 
-    tasks_by_node = {first + i: t for i, t in enumerate(live)}
-    visits, routes = routes_from_solution(
-        ctx, solution, vehicles, tasks_by_node, depot_of, km, minutes
-    )
+    nodes = tasks_by_node(inst)
+    visits, routes = routes_from_solution(ctx, solution, vehicles, nodes, depot_of, km, minutes)
     for node in solution.dropped:
-        task = tasks_by_node[node]
+        task = nodes[node]
         code, text = _dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
         unassigned.append(unassigned_entry(task.request_ref, code, text))
     return visits, routes, unassigned
@@ -456,9 +466,17 @@ def leg_ends(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> list[LegE
     return ends  # type: ignore[return-value]
 
 
-def _greedy_solution(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> RoutingSolution:
-    """The greedy first solution, re-timed, in the routing core's solution format."""
-    timed = retime(ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles))
+def timed_solution(
+    ctx: Context,
+    inst: Instance,
+    vehicles: list[Vehicle],
+    sequences: list[list[int]],
+    status: str,
+) -> RoutingSolution:
+    """`sequences` (nodes per vehicle) re-timed by the planner's rules, in the routing
+    core's solution format: visits that no longer fit are dropped. Raises
+    :class:`PlanningError` when a pinned visit is among them."""
+    timed = retime(ctx, inst, vehicles, sequences)
     placed = {node for stops in timed for node, _ in stops}
     for offset, task in enumerate(inst.live):
         if task.pinned is not None and inst.first + offset not in placed:
@@ -478,9 +496,14 @@ def _greedy_solution(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> R
         returns=[v.shift.end for v in vehicles],
         dropped=[inst.first + i for i in range(len(inst.live)) if inst.first + i not in placed],
         objective=0,
-        status="greedy_fallback",
+        status=status,
         seconds=0.0,
     )
+
+
+def tasks_by_node(inst: Instance) -> dict[int, Task]:
+    """The instance's visit nodes and their tasks."""
+    return {inst.first + i: t for i, t in enumerate(inst.live)}
 
 
 def _vroom_data(data: RoutingData, inst: Instance, vehicles: list[Vehicle]) -> RoutingData:

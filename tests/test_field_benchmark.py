@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from benchmarks.baselines import greedy_plan
+from benchmarks.baselines import greedy_plan, vroom_plan
 from benchmarks.field import meetable_alone, met, scenario
 from scheduling.kpis import due_refs
 from scheduling.policy import load_policy
 from scheduling.validate import assert_valid
+from tests.scheduling.plan_cases import MONDAY, training_away_problem
 
 POLICY = load_policy()
 
@@ -37,3 +38,17 @@ def test_meetable_deadlines_are_due_and_met_when_planned_alone():
     late_or_missing |= {u.request_ref for u in full.unassigned}
     expected = len(meetable - late_or_missing) / len(meetable)
     assert met(full, meetable) == expected
+
+
+def test_baselines_report_visits_on_a_training_travel_day_as_the_planner_does():
+    """The dispatcher and VROOM route the city calls on the days the engineer travels to
+    and from a training's hotel (shared preparation), and report them as the planner does:
+    the last visit before the hotel night flagged lodging, the plan valid."""
+    planner = POLICY.planner.model_copy(update={"horizon_working_days": 4})
+    policy = POLICY.model_copy(update={"planner": planner})
+    problem = training_away_problem()
+    for result in (greedy_plan(problem, policy), vroom_plan(problem, policy, seconds=1)):
+        assert_valid(result, problem, policy)
+        visits = {v.request_ref: v for v in result.visits}
+        assert visits["R1"].day == MONDAY and visits["R1"].lodging
+        assert not result.unassigned

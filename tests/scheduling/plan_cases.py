@@ -140,3 +140,27 @@ def basic_problem() -> Problem:
         [assessment(r.request_ref, due) for r in reqs],
         [engineer("E1", {"pms"}), engineer("E2", {"pms", "database"})],
     )
+
+
+def training_away_problem() -> Problem:
+    """One engineer, a four-day horizon: a two-day training in Nanjing (5.5 h away) on
+    Tuesday-Wednesday, so Monday is the way to its hotel and Thursday the way back; a city
+    visit due Monday and one the customer accepts only on Thursday."""
+    tuesday, wednesday, thursday = (MONDAY + timedelta(days=d) for d in (1, 2, 3))
+    reqs = [
+        request(
+            "T1", "C4", hours="7", kind=Kind.TRAINING, sessions=2, skills={"training"},
+            window=(tuesday, wednesday),
+        ),
+        request("R1", "C1"),
+        request("R2", "C2", window=(thursday, thursday)),
+    ]  # fmt: skip
+    return problem(
+        reqs,
+        [
+            assessment("T1", at(wednesday, 18), zone=Zone.OUT_OF_TOWN),
+            assessment("R1", at(MONDAY, 18)),
+            assessment("R2", at(thursday, 18)),
+        ],
+        [engineer("E1", {"pms", "training"})],
+    )

@@ -19,6 +19,7 @@ from tests.scheduling.plan_cases import (
     engineer,
     problem,
     request,
+    training_away_problem,
 )
 
 POLICY = load_policy()
@@ -245,23 +246,7 @@ def test_the_travel_days_of_a_training_away_still_take_visits_near_home():
     before leaving for the hotel, and one the customer accepts only on Thursday after
     getting back (before, both days were travel only: one visit late, one unplanned)."""
     tuesday, wednesday, thursday = (MONDAY + timedelta(days=d) for d in (1, 2, 3))
-    reqs = [
-        request(
-            "T1", "C4", hours="7", kind=Kind.TRAINING, sessions=2, skills={"training"},
-            window=(tuesday, wednesday),
-        ),
-        request("R1", "C1"),
-        request("R2", "C2", window=(thursday, thursday)),
-    ]  # fmt: skip
-    prob = problem(
-        reqs,
-        [
-            assessment("T1", at(wednesday, 18), zone=Zone.OUT_OF_TOWN),
-            assessment("R1", at(MONDAY, 18)),
-            assessment("R2", at(thursday, 18)),
-        ],
-        [engineer("E1", {"pms", "training"})],
-    )
+    prob = training_away_problem()
     result = solve(prob, short_horizon(4))
     visits = by_ref(result)
     assert not result.unassigned and not any(v.late for v in result.visits)
