@@ -51,7 +51,13 @@ from scheduling.planner_rules import (
     travel_cost,
     visit_dropped,
 )
-from scheduling.planner_start import first_routes, greedy_sequences, retime, vroom_sequences
+from scheduling.planner_start import (
+    first_routes,
+    greedy_sequences,
+    missed_deadlines,
+    retime,
+    vroom_sequences,
+)
 from scheduling.planner_training import book_trainings
 from scheduling.planner_trips import book_trips, needs_overnight
 from scheduling.policy import Policy
@@ -95,9 +101,9 @@ def auto_first_solution(pairs: int, seconds: float) -> str:
 
     OR-Tools' parallel cheapest insertion when it has time to finish: on the 100- and
     500-request field scenarios it ends with more deadlines met than a VROOM start. Above
-    that, VROOM's routes or the greedy dispatcher's, whichever the objective prefers (at
-    2,000 requests VROOM's are cheaper on a backlog, the dispatcher's far more punctual on
-    a steady load; BENCHMARKS.md); the greedy dispatcher when pyvroom is not installed.
+    that, VROOM's routes or the greedy dispatcher's, whichever misses fewer deadlines
+    weighted by priority (at 2,000 requests VROOM's on a backlog, the dispatcher's on a
+    steady load; BENCHMARKS.md); the greedy dispatcher when pyvroom is not installed.
     """
     if pairs <= AUTO_LARGE_PAIRS_PER_SECOND * seconds:
         return "ortools"
@@ -418,12 +424,20 @@ def _route_part(
         initial = greedy_sequences(ctx, inst, vehicles)
     alternatives = []
     if initial is None and start == "vroom":
-        initial = vroom_sequences(_vroom_data(data, inst, vehicles), seconds=0.3 * limit)
-        # VROOM knows no soft deadlines: the dispatcher's earliest-deadline-first plan is
-        # the better start when the load is steady (BENCHMARKS.md, field 2,000/150).
-        greedy = greedy_sequences(ctx, inst, vehicles)
-        alternatives.append(first_routes(ctx, inst, vehicles, greedy))
-    if initial is not None:
+        vroom = vroom_sequences(_vroom_data(data, inst, vehicles), seconds=0.3 * limit)
+        vroom = first_routes(ctx, inst, vehicles, vroom)
+        greedy = first_routes(ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles))
+        # VROOM knows no deadlines: the start is the one missing fewer (priority-weighted;
+        # the dispatcher's on a steady load, BENCHMARKS.md, field 2,000/150), on a tie the
+        # one with the lower objective.
+        missed_vroom, missed_greedy = (
+            missed_deadlines(ctx, inst, vehicles, routes) for routes in (vroom, greedy)
+        )
+        if missed_vroom == missed_greedy:
+            initial, alternatives = vroom, [greedy]
+        else:
+            initial = vroom if missed_vroom < missed_greedy else greedy
+    elif initial is not None:
         initial = first_routes(ctx, inst, vehicles, initial)
     left = limit - (_time.monotonic() - began)
     core.params = dataclasses.replace(core.params, time_limit_s=max(0.5, left))

@@ -93,3 +93,18 @@ def vroom_sequences(data, seconds: float, exploration_level: int = 5) -> list[li
 def first_routes(ctx: Context, inst, vehicles: Sequence[Vehicle], sequences) -> list[list[int]]:
     """`sequences` re-timed and stripped of what does not fit, as node lists."""
     return [[node for node, _ in stops] for stops in retime(ctx, inst, vehicles, sequences)]
+
+
+def missed_deadlines(ctx: Context, inst, vehicles: Sequence[Vehicle], routes) -> int:
+    """Priority-weighted count of the deadlines `routes` (node lists per vehicle) miss: a
+    visit starting after its deadline, or left out. Issue 4's first criterion, used to
+    choose between first solutions (the objective prices minutes late, not misses)."""
+    served = {node: start for stops in retime(ctx, inst, vehicles, routes) for node, start in stops}
+    missed = 0
+    for offset, task in enumerate(inst.live):
+        if task.deadline_min is None or task.expired:
+            continue
+        start = served.get(inst.first + offset)
+        if start is None or start > task.deadline_min:
+            missed += max(1, task.priority)
+    return missed

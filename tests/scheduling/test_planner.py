@@ -448,6 +448,39 @@ def test_other_first_solutions_give_valid_complete_plans(start):
     assert not result.unassigned and len(result.visits) == 3
 
 
+def test_the_start_missing_fewer_weighted_deadlines_wins_over_a_lower_objective(monkeypatch):
+    """Large instances start from VROOM's routes or the dispatcher's. Here VROOM (faked)
+    does the short low-priority call first and is 10 minutes late at the two-hour
+    high-priority one; the dispatcher does them in deadline order and is 95 minutes late
+    at the low-priority one. Minutes late times priority favour VROOM's start; the
+    issue's first criterion, deadlines met weighted by priority, the dispatcher's."""
+    from scheduling import planner
+
+    def vroom_short_first(data, seconds):
+        nodes = [n for n in range(data.num_nodes) if data.service[n] > 0]
+        return [sorted(nodes, key=lambda n: data.service[n])]
+
+    monkeypatch.setattr(planner, "vroom_sequences", vroom_short_first)
+    reqs = [request("H", "C1", hours="2"), request("L", "C2", hours="0.25")]
+    prob = problem(
+        reqs,
+        [
+            assessment("H", at(MONDAY, 9, 30), priority=4),
+            assessment("L", at(MONDAY, 9, 45), priority=1),
+        ],
+        [engineer("E1", {"pms"})],
+    )
+    policy = short_horizon(1)
+    policy = policy.model_copy(
+        update={"planner": policy.planner.model_copy(update={"first_solution": "vroom"})}
+    )
+    result = plan(prob, policy, seed=0, time_limit=5, solution_limit=1)  # the start itself
+    assert_valid(result, prob, policy)
+    visits = by_ref(result)
+    assert not visits["H"].late and visits["L"].late
+    assert visits["H"].start < visits["L"].start
+
+
 def test_a_search_without_any_solution_returns_the_dispatchers_plan(monkeypatch):
     """When OR-Tools finds nothing within the budget, the greedy plan is returned, never
     nothing."""
