@@ -367,6 +367,27 @@ def test_the_sample_travel_days_are_billed_to_their_journeys_customers(sample_ex
         assert set(lines[lines["trip_id"] == trip_id]["customer_id"]) <= set(trip.customers)
 
 
+def test_the_sample_visits_on_a_journeys_way_are_billed_within_the_journey(sample_export):
+    """Days of the sample plan that carry visits and a hotel night none of their own
+    customers caused (a call on the way to or from a hotel) are split over the journey's
+    customers in the export, in full, nobody above its stand-alone journey."""
+    planned, problem, result, _ = sample_export
+    trips = plan_trips(planned, problem, POLICY)
+    shared = {t.trip_id: t for t in trips if t.stops and t.journey_billed}
+    assert shared, "the sample plan should hold visits on a journey's travel days"
+    frame = pd.read_csv(result.csv_path, encoding="utf-8-sig", dtype=str)
+    for trip_id, trip in shared.items():
+        lines = frame[frame["trip_id"] == trip_id]
+        assert sum(Decimal(a) for a in lines["amount"]) == trip.total
+        assert set(lines["allocation_method"]) == {"journey_proportional_standalone"}
+        journey = frame[
+            frame["trip_id"].isin([t.trip_id for t in trips if t.journey_id == trip.journey_id])
+        ]
+        for customer, weight in trip.standalone:
+            paid = sum(Decimal(a) for a in journey[journey["customer_id"] == customer]["amount"])
+            assert paid <= weight
+
+
 def test_the_sample_export_reads_back_in_pandas_and_openpyxl(sample_export):
     """The sample's CSV and XLSX open in Excel-compatible readers with the same total."""
     _, _, result, _ = sample_export
