@@ -32,16 +32,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduling.cost_legs import ITEMS, FareTable, money
 from scheduling.cost_lines import TripLines, trip_lines
-from scheduling.costs import (
-    ITEMS,
-    CostItem,
-    FareTable,
-    Trip,
-    TripStop,
-    money,
-    plan_trips,
-)
+from scheduling.costs import CostItem, Trip, TripStop, plan_trips
 from scheduling.export_files import BatchHeader, ExportLine, per_customer, sha256, write_files
 from scheduling.model import Kind, Plan, Problem, Zone
 from scheduling.policy import Policy

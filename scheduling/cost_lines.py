@@ -22,7 +22,8 @@ from scheduling.allocation import (
     split_items,
     to_cents,
 )
-from scheduling.costs import ITEMS, JOURNEY_METHODS, CostError, CostItem, Trip, money
+from scheduling.cost_legs import ITEMS, CostError, money
+from scheduling.costs import JOURNEY_METHODS, CostItem, Trip
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ end place. Its cost items, at the rates in force on the trip's day
 - ``allowance``: one day away when the route touches an out-of-town customer or starts or
   ends at a hotel.
 
-Zone of a leg, decided by the customers it leads from and to (:func:`leg_billing`):
+Zone of a leg, decided by the customers it leads from and to
+(:func:`scheduling.cost_legs.leg_billing`, where the leg rules live):
 
 - from or to the start or end place: the farther zone of its two ends (:func:`leg_zone`,
   city < suburban < out of town), where home and office count as city and a hotel in
@@ -39,36 +40,41 @@ float ever reaches an amount.
 
 from __future__ import annotations
 
-import csv
-import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 
 from scheduling.allocation import (
-    CENT,
     JOURNEY_PROPORTIONAL_STANDALONE,
     PROPORTIONAL_STANDALONE,
     allocate,
 )
-from scheduling.geo import haversine_km
-from scheduling.model import Customer, Kind, Office, Place, Plan, Problem, Route, Visit, Zone
+from scheduling.cost_legs import (
+    ITEMS,
+    CostError,
+    DistanceFn,
+    FareTable,
+    Leg,
+    LegEnd,
+    customer_end,
+    leg_billing,
+    leg_of,
+    money,
+    per_km_rates,
+    place_city,
+    place_end,
+    road_km,
+)
+from scheduling.model import Customer, Kind, Place, Plan, Problem, Route, Visit, Zone
 from scheduling.planner_model import ShiftSpan, day_trip_fits
 from scheduling.policy import CostRates, Policy
 from scheduling.travel import GreatCircleTravel
 from scheduling.zones import request_zone
 
-ITEMS = ("distance", "fare", "lodging", "allowance")
 # The method a day without visits is split with, for each per-trip method.
 JOURNEY_METHODS = {PROPORTIONAL_STANDALONE: JOURNEY_PROPORTIONAL_STANDALONE}
-DistanceFn = Callable[[float, float, float, float], float]
-
-
-class CostError(ValueError):
-    """A plan or a fare table that cannot be priced; the message says what and where."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,216 +158,6 @@ def trip_id(engineer_id: str, day: date) -> str:
     return f"{engineer_id}-{day.isoformat()}"
 
 
-def money(value: Decimal) -> Decimal:
-    """`value` rounded to the cent, half up (the rounding of every cost item)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def km_decimal(km: float) -> Decimal:
-    """A float distance as an exact Decimal to the metre; the one float->Decimal crossing."""
-    if km < 0 or km != km:
-        raise CostError(f"a distance must be a non-negative number of km, got {km!r}")
-    return Decimal(str(round(km, 3)))
-
-
-# --- fare table ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FareTable:
-    """Inter-city fares, the same in both directions: {frozenset({city_a, city_b}): fare}."""
-
-    fares: Mapping[frozenset[str], Decimal]
-
-    def fare(self, from_city: str, to_city: str) -> Decimal | None:
-        """The fare between two cities (names compared as :func:`same_city` does), or None
-        when the table does not know the pair."""
-        return self.fares.get(frozenset((city_key(from_city), city_key(to_city))))
-
-
-def city_key(name: str) -> str:
-    """A city name as compared everywhere: trimmed, case-insensitive."""
-    return name.strip().casefold()
-
-
-def same_city(a: str, b: str) -> bool:
-    """True when two city names are the same place (trimmed, case-insensitive), as
-    `scheduling.zones` and the itineraries' travel modes compare them."""
-    return city_key(a) == city_key(b)
-
-
-def load_fares(path: str | os.PathLike[str]) -> FareTable:
-    """Read `fares.csv` (UTF-8, with or without BOM): columns from_city, to_city, fare.
-
-    Raises CostError naming the file, row, column and value of a bad row.
-    """
-    file = Path(path)
-    fares: dict[frozenset[str], Decimal] = {}
-    with file.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"from_city", "to_city", "fare"} - set(reader.fieldnames or ())
-        if missing:
-            raise CostError(f"{file}: missing column(s) {sorted(missing)}")
-        for number, row in enumerate(reader, start=2):
-            a, b, raw = row["from_city"].strip(), row["to_city"].strip(), row["fare"].strip()
-            if not a or not b:
-                raise CostError(f"{file} row {number}: from_city and to_city must be filled")
-            try:
-                fare = Decimal(raw)
-            except InvalidOperation:
-                raise CostError(
-                    f"{file} row {number} column fare: {raw!r} is not a decimal amount"
-                ) from None
-            if fare < 0 or money(fare) != fare:
-                raise CostError(
-                    f"{file} row {number} column fare: {raw!r} must be >= 0 with 2 decimals"
-                )
-            fares[frozenset((city_key(a), city_key(b)))] = fare
-    return FareTable(fares)
-
-
-# --- pricing ------------------------------------------------------------------------------
-
-
-def road_km(policy: Policy) -> DistanceFn:
-    """The default distance of a stand-alone leg: great-circle km x the planner's detour."""
-    factor = policy.planner.detour_factor
-
-    def distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-        return haversine_km(lat1, lon1, lat2, lon2) * factor
-
-    return distance
-
-
-@dataclass(frozen=True, slots=True)
-class _Leg:
-    km: Decimal
-    zones: tuple[Zone, ...]  # the zones it may be billed in; the cheaper one is billed
-    from_city: str
-    to_city: str
-
-
-@dataclass(frozen=True, slots=True)
-class LegEnd:
-    """One end of a leg as billing sees it: its zone, its city, and whether it is a
-    customer (a leg between two customers may be billed in either one's zone)."""
-
-    zone: Zone
-    city: str
-    customer: bool = False
-
-
-_ZONE_ORDER = (Zone.CITY, Zone.SUBURBAN, Zone.OUT_OF_TOWN)
-
-
-def leg_zone(a: Zone, b: Zone) -> Zone:
-    """The zone a leg is priced in: the farther of its two ends (city < suburban < out of
-    town). Symmetric, so a road costs the same both ways."""
-    return max(a, b, key=_ZONE_ORDER.index)
-
-
-def leg_item(a: Zone, b: Zone, city_a: str, city_b: str) -> tuple[str, str]:
-    """The (item, tag) a leg between two ends is billed as (POLICY.md 5).
-
-    Out of town between two cities: ``("fare", "rail")`` (or the fare table); out of town
-    inside one town (hotel -> customer there): local ``("distance", "city")``; suburban:
-    ``("distance", "suburban")``; else ``("distance", "city")``.
-    """
-    zone = leg_zone(a, b)
-    if zone is Zone.OUT_OF_TOWN:
-        return ("distance", "city") if same_city(city_a, city_b) else ("fare", "rail")
-    return ("distance", zone.value)
-
-
-def _per_km(rates: CostRates) -> dict[tuple[str, str], Decimal]:
-    return {
-        ("distance", "city"): rates.city_per_km,
-        ("distance", "suburban"): rates.suburban_per_km,
-        ("fare", "rail"): rates.rail_per_km,
-    }
-
-
-def leg_billing(
-    zones: tuple[Zone, ...],
-    km: Decimal,
-    city_a: str,
-    city_b: str,
-    rates: CostRates,
-    fares: FareTable | None = None,
-) -> tuple[tuple[str, str], Decimal, Decimal | None]:
-    """How a leg is billed: ((item, tag), cost, table fare or None), the cheapest of `zones`.
-
-    A leg between two customers may be billed in either customer's zone and is billed in
-    the cheaper: city -> suburban customer at the city rate, out-of-town <-> city customer
-    as an inter-city fare. That choice is what makes one trip never cost more than the
-    customers' stand-alone trips (POLICY.md 5): each leg between customers is then at most
-    the way back from one plus the way out to the other, each at that customer's own rate.
-    A leg from or to the start or end place has one zone, :func:`leg_zone` of its ends.
-    Ties go to the first item in ITEMS order, so the choice never depends on stop order.
-    """
-    per_km = _per_km(rates)
-    options = []
-    for zone in zones:
-        key = leg_item(zone, zone, city_a, city_b)
-        table = (
-            fares.fare(city_a, city_b) if fares is not None and key == ("fare", "rail") else None
-        )
-        if table is not None:
-            options.append((table, ("fare", "table"), table))
-        else:
-            options.append((km * per_km[key], key, None))
-    cost, key, table = min(options, key=lambda o: (o[0], ITEMS.index(o[1][0]), o[1][1]))
-    return key, cost, table
-
-
-def place_end(place: Place, city: str, home_city: str) -> LegEnd:
-    """A start or end place (home, office, hotel in `city`) as a leg end: a hotel in another
-    city than the engineer's office (`home_city`) is out of town, anything else city."""
-    if place.kind == "hotel" and not same_city(city, home_city):
-        return LegEnd(Zone.OUT_OF_TOWN, city.strip())
-    return LegEnd(Zone.CITY, city.strip())
-
-
-def customer_end(zone: Zone, city: str) -> LegEnd:
-    """A customer of `zone` in `city` as a leg end."""
-    return LegEnd(zone, city.strip(), customer=True)
-
-
-def _leg(km: float, a: LegEnd, b: LegEnd) -> _Leg:
-    between_customers = a.customer and b.customer  # either zone may bill it: the cheaper does
-    zones = (a.zone, b.zone) if between_customers else (leg_zone(a.zone, b.zone),)
-    return _Leg(km_decimal(km), zones, a.city, b.city)
-
-
-def billed_leg(
-    a: LegEnd, b: LegEnd, km: float, rates: CostRates, fares: FareTable | None = None
-) -> tuple[str, str]:
-    """The (item, tag) a leg of `km` from `a` to `b` is billed as: the one rule finance bills
-    and itineraries tell the engineer (``fare`` = rail/inter-city, ``distance`` = car/taxi).
-    """
-    leg = _leg(km, a, b)
-    key, _, _ = leg_billing(leg.zones, leg.km, leg.from_city, leg.to_city, rates, fares)
-    return key
-
-
-def place_city(
-    place: Place, home_city: str, customers: Iterable[Customer], offices: Iterable[Office]
-) -> str:
-    """The city of a start or end place: a hotel is in the town of the nearest known place
-    (customer or office; the planner books it next to the out-of-town work), home and office
-    in the engineer's office city (`home_city`)."""
-    if place.kind != "hotel":
-        return home_city
-    known = [(c.lat, c.lon, c.city, c.customer_id) for c in customers]
-    known += [(o.lat, o.lon, o.city, o.office_id) for o in offices]
-    nearest = min(
-        known,
-        key=lambda k: (haversine_km(place.lat, place.lon, k[0], k[1]), k[3]),
-        default=None,
-    )
-    return nearest[2].strip() if nearest is not None else home_city
-
-
 class _Priced:
     """Accumulates legs into items: km summed per (item, tag), then rounded once per item."""
 
@@ -372,7 +168,7 @@ class _Priced:
         self.nights = 0
         self.days = 0
 
-    def leg(self, leg: _Leg) -> None:
+    def leg(self, leg: Leg) -> None:
         key, _, table = leg_billing(
             leg.zones, leg.km, leg.from_city, leg.to_city, self.rates, self.fares
         )
@@ -382,7 +178,7 @@ class _Priced:
         self.km[key] = self.km.get(key, Decimal(0)) + leg.km
 
     def items(self) -> tuple[CostItem, ...]:
-        per_km = _per_km(self.rates)
+        per_km = per_km_rates(self.rates)
         out = [
             CostItem(item, tag, km, per_km[item, tag], money(km * per_km[item, tag]))
             for (item, tag), km in self.km.items()
@@ -509,9 +305,9 @@ def price_trip(
                 f"{stop.request_ref}#{stop.session} that the plan does not hold"
             )
         here = customer_end(stop.zone, customer.city)
-        priced.leg(_leg(km, previous, here))
+        priced.leg(leg_of(km, previous, here))
         previous = here
-    priced.leg(_leg(route.return_km, previous, final_end))
+    priced.leg(leg_of(route.return_km, previous, final_end))
     priced.nights = lodging
     priced.days = 1 if away_places or any(s.zone is Zone.OUT_OF_TOWN for s in stops) else 0
 
@@ -524,8 +320,8 @@ def price_trip(
         )
         back = ctx.distance(customer.lat, customer.lon, route.end_place.lat, route.end_place.lon)
         here = customer_end(zone, customer.city)
-        solo.leg(_leg(there, start_end, here))
-        solo.leg(_leg(back, here, final_end))
+        solo.leg(leg_of(there, start_end, here))
+        solo.leg(leg_of(back, here, final_end))
         solo.nights = lodging
         solo.days = 1 if away_places or zone is Zone.OUT_OF_TOWN else 0
         standalone[customer_id] = sum((i.amount for i in solo.items()), Decimal("0.00"))
@@ -744,7 +540,7 @@ def _standalone_journey(
         # each day is priced and rounded on its own, as the journey's trips are
         priced = _Priced(rates, fares)
         for km, x, y in legs:
-            priced.leg(_leg(km, x, y))
+            priced.leg(leg_of(km, x, y))
         priced.nights, priced.days = int(night), int(allowance)
         return sum((i.amount for i in priced.items()), Decimal("0.00"))
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from scheduling.costs import LegEnd, billed_leg, customer_end, place_end
+from scheduling.cost_legs import LegEnd, billed_leg, customer_end, place_end
 from scheduling.geo import haversine_km
 from scheduling.model import (
     Customer,
@@ -241,7 +241,7 @@ class ItineraryDiff:
 
 def leg_mode(a: LegEnd, b: LegEnd, km: float, rates: CostRates) -> TravelMode:
     """The mode of a leg from `a` to `b`, by the rule finance bills it with
-    (:func:`scheduling.costs.billed_leg`): a fare is rail/inter-city, a distance is by car
+    (:func:`scheduling.cost_legs.billed_leg`): a fare is rail/inter-city, a distance is by car
     or taxi. Between two customers the cheaper of their zones bills the leg, so a leg from
     an out-of-town customer back to a city one is still a train ride."""
     item, _ = billed_leg(a, b, km, rates)

@@ -22,7 +22,7 @@ from datetime import datetime
 
 import numpy as np
 
-from scheduling.costs import LegEnd, customer_end, place_end
+from scheduling.cost_legs import LegEnd, customer_end, place_end
 from scheduling.kpis import plan_kpis
 from scheduling.model import Place, Plan, Problem, Route, Unassigned, Visit
 from scheduling.planner_demand import day_demand

@@ -14,7 +14,7 @@ from datetime import date
 
 import numpy as np
 
-from scheduling.costs import LegEnd, city_key
+from scheduling.cost_legs import LegEnd, city_key
 from scheduling.model import Zone
 from scheduling.planner_model import (
     Context,
@@ -61,7 +61,7 @@ def visit_dropped(task: Task, policy: Policy, horizon: int) -> int:
 
 def travel_cost(km: np.ndarray, ends: Sequence[LegEnd], policy: Policy, day: date) -> np.ndarray:
     """Soft: customer-paid travel of each arc as finance bills its distance or fare
-    (:func:`scheduling.costs.leg_billing`, POLICY.md 5), in objective units. `ends` are the
+    (:func:`scheduling.cost_legs.leg_billing`, POLICY.md 5), in objective units. `ends` are the
     nodes as billing sees them: a leg is priced in the farther zone of its ends, a leg
     between two customers in the cheaper of their zones, and an out-of-town leg between two
     cities at the rail rate (inside one town, at the city rate). Lodging and allowances are

@@ -9,15 +9,9 @@ from itertools import pairwise
 
 import pytest
 
+from scheduling.cost_legs import CostError, km_decimal, load_fares, money
 from scheduling.cost_lines import billed_items, trip_lines
-from scheduling.costs import (
-    CostError,
-    km_decimal,
-    load_fares,
-    money,
-    plan_trips,
-    trip_id,
-)
+from scheduling.costs import plan_trips, trip_id
 from scheduling.model import Kind, Place, Zone
 from scheduling.policy import load_policy
 from tests.scheduling.costs_fixtures import BY_ID, HOME, build, hotel_near, km, lasting, route

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from scheduling.costs import LegEnd
+from scheduling.cost_legs import LegEnd
 from scheduling.itineraries import (
     BACKUP_STEP,
     ItineraryError,

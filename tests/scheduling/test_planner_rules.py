@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduling.costs import LegEnd, km_decimal, leg_billing, leg_zone
+from scheduling.cost_legs import LegEnd, km_decimal, leg_billing, leg_zone
 from scheduling.model import Zone
 from scheduling.planner_rules import travel_cost
 from scheduling.policy import load_policy
