@@ -33,6 +33,7 @@ from scheduling.planner_model import (
     build_context,
     make_tasks,
     make_vehicles,
+    spans_lunch,
 )
 from scheduling.planner_result import (
     empty_travel_days,
@@ -44,7 +45,9 @@ from scheduling.planner_rules import (
     can_serve,
     deadline_missed,
     earliest_arrival,
+    long_visit,
     lunch_break,
+    lunch_breaks,
     overtime_and_workload,
     pinned_visit,
     restrict_vehicles,
@@ -384,10 +387,13 @@ def _route_part(
     km, minutes = inst.km, inst.minutes
     horizon = ctx.horizon
     cost = travel_cost(km, leg_ends(ctx, inst, vehicles), policy, ctx.problem.start)
+    # A long visit holds the lunch break inside its time: the model's service leaves it
+    # out, and the vehicle's break interval puts it back (planner_rules.lunch_break).
+    held = [long_visit(t, {vehicles[v].shift for v in allowed[t.key]}) for t in live]
     data = RoutingData(
         time=minutes,
         cost=cost,
-        service=[0] * first + [t.service for t in live],
+        service=[0] * first + [t.service - h for t, h in zip(live, held, strict=True)],
         windows=[(0, horizon)] * first + [(t.earliest, t.latest) for t in live],
         starts=[depot_of[v.start_point.key] for v in vehicles],
         ends=[depot_of[v.end_point.key] for v in vehicles],
@@ -400,6 +406,8 @@ def _route_part(
             deadline_missed(t, policy, t.deadline_min is None or soonest[t.key] <= t.deadline_min)
             for t in live
         ],
+        breaks=lunch_breaks(vehicles),
+        break_visit=[0] * (first + len(live)),
     )
     params = RoutingParams(
         time_limit_s=max(0.5, limit),
@@ -411,6 +419,8 @@ def _route_part(
     for offset, task in enumerate(live):
         node = first + offset
         choices = allowed[task.key]
+        if held[offset]:  # only where the break is inside the visit, as the model has it
+            choices = [v for v in choices if spans_lunch(task.service, vehicles[v].shift)]
         restrict_vehicles(core, node, choices)
         lunch_break(core, node, task, {vehicles[v].shift for v in choices})
         if task.pinned is not None:

@@ -227,18 +227,40 @@ def spans_lunch(service: int, shift: ShiftSpan) -> bool:
     return service > stretch
 
 
+def pauses_for_lunch(service: int, shift: ShiftSpan, start: int) -> bool:
+    """True when a visit of `service` minutes started at `start` is running when the lunch
+    break begins and is not a long one (:func:`spans_lunch`): the engineer stops for the
+    break and finishes after it."""
+    if shift.lunch is None or spans_lunch(service, shift):
+        return False
+    return start < shift.lunch[0] < start + service
+
+
+def session_end(task: Task, shift: ShiftSpan, start: int) -> int:
+    """The end of a visit started at `start`: its service time, plus the lunch break when
+    it pauses for it (POLICY.md 4 lunch; a long visit holds the break inside its time)."""
+    end = start + task.service
+    if pauses_for_lunch(task.service, shift, start):
+        end += shift.lunch[1] - shift.lunch[0]  # type: ignore[index]
+    return end
+
+
 def session_start(task: Task, shift: ShiftSpan, arrival: int) -> int | None:
     """The earliest start at or after `arrival` that respects the lunch rule and the
-    shift, or None when the session does not fit the day."""
+    shift, or None when the session does not fit the day.
+
+    Lunch rule: no work starts during the break; a visit running when it begins pauses
+    for it (:func:`session_end`); a visit longer than the longest lunch-free stretch
+    (:func:`spans_lunch`) contains the whole break, taken on site within its time."""
     start = max(arrival, task.earliest, shift.start)
     if shift.lunch is not None:
         l0, l1 = shift.lunch
         if spans_lunch(task.service, shift):
             if start > l0 or start + task.service < l1:
                 return None
-        elif start < l1 and start + task.service > l0:
+        elif l0 <= start < l1:
             start = l1
-    if start > task.latest or start + task.service > shift.end:
+    if start > task.latest or session_end(task, shift, start) > shift.end:
         return None
     return start
 
@@ -247,7 +269,7 @@ def day_trip_fits(task: Task, shift: ShiftSpan, there: int, back: int) -> bool:
     """True when one shift can hold leaving at its start, travelling `there` minutes, the
     visit (lunch rule included) and `back` minutes to the end place."""
     start = session_start(task, shift, shift.start + there)
-    return start is not None and start + task.service + back <= shift.end
+    return start is not None and session_end(task, shift, start) + back <= shift.end
 
 
 def service_minutes(request: ServiceRequest) -> int:

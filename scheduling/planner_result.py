@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 
 from scheduling.model import Place, Route, Unassigned, Visit
-from scheduling.planner_model import Context, Task, Vehicle
+from scheduling.planner_model import Context, Task, Vehicle, session_end
 from scheduling.routing import RoutingSolution
 from scheduling.travel import Point
 
@@ -49,7 +49,7 @@ def routes_from_solution(
             task = tasks_by_node[node]
             arrival = prev_end + int(minutes[prev, node])
             start = solution.start_times[node]
-            end = start + task.service
+            end = session_end(task, vehicle.shift, start)
             visits.append(
                 Visit(
                     request_ref=task.request_ref,

@@ -114,21 +114,40 @@ def restrict_vehicles(core: RoutingCore, node: int, allowed: list[int]) -> None:
     core.routing.VehicleVar(core.node_index(node)).SetValues([-1, *allowed])
 
 
+def lunch_breaks(vehicles: Sequence[Vehicle]) -> list[list[tuple[int, int, int]]]:
+    """Hard (POLICY.md 4 lunch): each engineer-day with a lunch break stops for it at its
+    fixed time, wherever it is: travelling, waiting, or inside a visit, which then ends the
+    break later (:func:`scheduling.planner_model.session_end`). As routing-core breaks
+    (start window, duration) per vehicle; no work starts during the break, since a visit's
+    start would otherwise fall inside it."""
+    out = []
+    for vehicle in vehicles:
+        lunch = vehicle.shift.lunch
+        out.append([(lunch[0], lunch[0], lunch[1] - lunch[0])] if lunch else [])
+    return out
+
+
+def long_visit(task: Task, shifts: set[ShiftSpan]) -> int:
+    """The lunch minutes a visit holds inside its own time: a visit longer than the
+    longest lunch-free stretch (:func:`spans_lunch`) contains the whole break and does
+    not last longer for it. 0 for any other visit."""
+    lengths = {s.lunch[1] - s.lunch[0] for s in shifts if s.lunch and spans_lunch(task.service, s)}
+    return max(lengths, default=0)
+
+
 def lunch_break(core: RoutingCore, node: int, task: Task, shifts: set[ShiftSpan]) -> None:
-    """Hard (POLICY.md 4 lunch): a visit never overlaps the lunch break, unless it is
-    longer than the longest lunch-free stretch: then it contains the whole break, which the
-    engineer takes on site."""
+    """Hard (POLICY.md 4 lunch): a visit longer than the longest lunch-free stretch
+    contains the whole break (its model service is shortened by the break, which the
+    vehicle's break interval adds back). Other visits need nothing here: the break
+    interval pauses them (:func:`lunch_breaks`)."""
     cumul = core.time_dimension.CumulVar(core.node_index(node))
     for shift in sorted(shifts, key=lambda s: (s.start, s.end, s.lunch or (0, 0))):
-        if shift.lunch is None:
+        if shift.lunch is None or not spans_lunch(task.service, shift):
             continue
         l0, l1 = shift.lunch
-        if spans_lunch(task.service, shift):
-            if l1 - task.service - 1 >= shift.start:
-                cumul.RemoveInterval(shift.start, l1 - task.service - 1)
-            cumul.RemoveInterval(l0 + 1, shift.end)
-        else:
-            cumul.RemoveInterval(l0 - task.service + 1, l1 - 1)
+        if l1 - task.service - 1 >= shift.start:
+            cumul.RemoveInterval(shift.start, l1 - task.service - 1)
+        cumul.RemoveInterval(l0 + 1, shift.end)
 
 
 def pinned_visit(core: RoutingCore, node: int, start: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scheduling.planner_model import Context, Task, Vehicle, session_start
+from scheduling.planner_model import Context, Task, Vehicle, session_end, session_start
 
 
 def _edf(task: Task) -> tuple:
@@ -43,10 +43,11 @@ def retime(
             start = _start(ctx, task, vehicle, clock + int(inst.minutes[prev, node]))
             if start is None:
                 continue
-            if start + task.service + int(inst.minutes[node, end]) > vehicle.shift.end:
+            finish = session_end(task, vehicle.shift, start)
+            if finish + int(inst.minutes[node, end]) > vehicle.shift.end:
                 continue
             stops.append((node, start))
-            prev, clock = node, start + task.service
+            prev, clock = node, finish
         out.append(stops)
     return out
 
@@ -71,15 +72,16 @@ def greedy_sequences(ctx: Context, inst, vehicles: Sequence[Vehicle]) -> list[li
             start = _start(ctx, task, vehicle, clock + int(inst.minutes[last, node]))
             if start is None:
                 continue
-            if start + task.service + int(inst.minutes[node, ends[v]]) > vehicle.shift.end:
+            finish = session_end(task, vehicle.shift, start)
+            if finish + int(inst.minutes[node, ends[v]]) > vehicle.shift.end:
                 continue
             score = (start, float(inst.km[last, node]), v)
             if best is None or score < best[0]:
-                best = (score, v, start)
+                best = (score, v, finish)
         if best is not None:
-            _, v, start = best
+            _, v, finish = best
             sequences[v].append(node)
-            state[v] = (node, start + task.service)
+            state[v] = (node, finish)
     return sequences
 
 

@@ -24,7 +24,7 @@ from datetime import date
 from scheduling.model import Place, Route, Visit
 from scheduling.planner_blocks import choose_blocks
 from scheduling.planner_demand import DayDemand, demand_on
-from scheduling.planner_model import Context, Task, TravelDay, session_start
+from scheduling.planner_model import Context, Task, TravelDay, session_end, session_start
 from scheduling.travel import Point
 
 
@@ -82,7 +82,7 @@ class _Builder:
             if start is None:
                 return None
             departure = start - leg[1]
-            end = start + task.service
+            end = session_end(task, shift, start)
             last = k == len(self.tasks) - 1
             go_home = end + self.back[1] <= shift.end
             if go_home and not last:

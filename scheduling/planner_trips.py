@@ -34,6 +34,7 @@ from scheduling.planner_model import (
     Task,
     TravelDay,
     day_trip_fits,
+    session_end,
     session_start,
 )
 from scheduling.planner_training import Block, _place
@@ -74,8 +75,9 @@ class _Trip:
             start = session_start(task, shift, arrival)
             if start is None:
                 return None
-            out.append((task, arrival, start, start + task.service))
-            point, clock = task.point, start + task.service
+            end = session_end(task, shift, start)
+            out.append((task, arrival, start, end))
+            point, clock = task.point, end
         if k == 1 and clock + self.ctx.travel.leg(point, self.home)[1] > shift.end:
             return None
         return out

@@ -55,6 +55,9 @@ class RoutingData:
     drop_penalty: Sequence[int | None] | None = None  # per node; None = mandatory
     soft_latest: Sequence[tuple[int, int] | None] | None = None  # (latest, penalty/unit)
     breaks: Sequence[Sequence[tuple[int, int, int]]] | None = None  # per vehicle
+    # per node, the minutes of its service a break may not overlap (None: all of them; 0
+    # lets a break fall inside the service, which then lasts the break longer)
+    break_visit: Sequence[int] | None = None
     vehicle_fixed_cost: int | Sequence[int] = 0
     demand: Sequence[int] | None = None
     capacity: Sequence[int] | None = None
@@ -134,7 +137,7 @@ def _check_data(data: RoutingData) -> None:
     for v, (lo, hi) in enumerate(data.vehicle_windows):
         if lo > hi:
             raise ValueError(f"RoutingData.vehicle_windows[{v}]: departure {lo} > return {hi}")
-    for name in ("allowed_vehicles", "drop_penalty", "soft_latest", "demand"):
+    for name in ("allowed_vehicles", "drop_penalty", "soft_latest", "demand", "break_visit"):
         value = getattr(data, name)
         if value is not None and len(value) != n:
             raise ValueError(f"RoutingData.{name}: {len(value)} entries for {n} nodes")
@@ -257,7 +260,9 @@ class RoutingCore:
             visit = [0] * routing.Size()
             for index in range(routing.Size()):
                 if not routing.IsStart(index):
-                    visit[index] = int(service[manager.IndexToNode(index)])
+                    node = manager.IndexToNode(index)
+                    overlap = service if data.break_visit is None else data.break_visit
+                    visit[index] = int(overlap[node])
             for v, vbreaks in enumerate(data.breaks):
                 intervals = [
                     solver.FixedDurationIntervalVar(

@@ -260,9 +260,25 @@ def shifts(plan: Plan, data: _Input) -> list[Violation]:
     return out
 
 
+def _wall_time(visit: Visit, data: _Input) -> timedelta:
+    """The visit's duration on site, plus the lunch break when it pauses for it: it is
+    running when the break begins and is not longer than the longest lunch-free stretch
+    (a longer one holds the break inside its time)."""
+    duration = data.duration(visit.request_ref)
+    shift = data.shift(visit.engineer_id, visit.day)
+    if shift is None or shift.lunch is None:
+        return duration
+    l0, l1 = shift.lunch
+    stretch = max(l0 - shift.start, shift.end - l1)
+    if duration <= stretch and visit.start < l0 < visit.start + duration:
+        return duration + (l1 - l0)
+    return duration
+
+
 def lunch(plan: Plan, data: _Input) -> list[Violation]:
-    """No visit overlaps the lunch break, except a visit longer than the longest
-    lunch-free stretch, which must then contain the whole break (POLICY.md 4)."""
+    """A visit that overlaps the lunch break contains all of it (POLICY.md 4): no work
+    starts during the break; a visit running when it begins pauses for it (and lasts the
+    break longer, see :func:`travel`), a long one holds it inside its time."""
     out = []
     for visit in plan.visits:
         if visit.engineer_id not in data.engineers:
@@ -273,9 +289,7 @@ def lunch(plan: Plan, data: _Input) -> list[Violation]:
         l0, l1 = shift.lunch
         if not (visit.start < l1 and visit.end > l0):
             continue
-        stretch = max(l0 - shift.start, shift.end - l1)
-        long_visit = (visit.end - visit.start) > stretch
-        if not (long_visit and visit.start <= l0 and visit.end >= l1):
+        if not (visit.start <= l0 and visit.end >= l1):
             out.append(
                 Violation(
                     "lunch",
@@ -371,7 +385,7 @@ def travel(plan: Plan, data: _Input) -> list[Violation]:
                     )
             if visit.start < visit.arrival:
                 out.append(Violation("travel", "starts before arriving", visit.request_ref, eid))
-            if visit.end - visit.start != data.duration(visit.request_ref):
+            if visit.end - visit.start != _wall_time(visit, data):
                 out.append(
                     Violation("travel", "end is not start + duration", visit.request_ref, eid)
                 )

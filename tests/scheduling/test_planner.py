@@ -261,6 +261,22 @@ def test_the_travel_days_of_a_training_away_still_take_visits_near_home():
     assert result.kpis["lodging_nights"] == 3
 
 
+def test_a_three_hour_visit_due_before_noon_starts_in_the_morning_and_pauses_for_lunch():
+    """One engineer, a 3-hour call due Monday 10:30. It cannot end before the 12:00 break
+    after the drive, so the engineer starts it by 10:30, stops for lunch 12:00-13:00 and
+    finishes an hour later (before, a visit never overlapped lunch: it waited for 13:00 and
+    was late)."""
+    prob = problem(
+        [request("R1", "C1", hours="3")],
+        [assessment("R1", at(MONDAY, 10, 30))],
+        [engineer("E1", {"pms"})],
+    )
+    result = solve(prob, short_horizon(1))
+    visit = by_ref(result)["R1"]
+    assert not visit.late and visit.start <= at(MONDAY, 10, 30) < visit.end
+    assert visit.end - visit.start == timedelta(hours=4)  # three on site, one for lunch
+
+
 def test_training_over_a_weekend_continues_on_the_next_working_day():
     """A two-session training with a window Friday-Monday runs Friday and Monday, same
     engineer."""

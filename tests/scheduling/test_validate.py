@@ -62,6 +62,10 @@ def rules(prob, broken: Plan) -> set[str]:
     return {v.rule for v in validate_plan(broken, prob, POLICY)}
 
 
+def messages(prob, broken: Plan) -> set[str]:
+    return {v.message for v in validate_plan(broken, prob, POLICY)}
+
+
 def change_visit(result: Plan, ref: str, session: int = 1, **changes) -> Plan:
     visits = tuple(
         dataclasses.replace(v, **changes) if v.key == (ref, session) else v for v in result.visits
@@ -114,13 +118,23 @@ def test_rejects_work_outside_the_shift(basic):
     assert "shifts" in rules(prob, broken)
 
 
-def test_rejects_a_visit_overlapping_lunch(basic):
-    """A 2-hour visit moved to 11:30-13:30 breaks 'lunch'."""
+def test_rejects_a_visit_starting_during_lunch(basic):
+    """A 2-hour visit moved to 12:30-14:30 breaks 'lunch': no work starts in the break."""
+    prob, result = basic
+    visit = visit_of(result, "R2")
+    moved = at(visit.day, 12, 30) - visit.start
+    broken = change_visit(result, "R2", **shifted(visit, int(moved.total_seconds() // 60)))
+    assert "lunch" in rules(prob, broken)
+
+
+def test_rejects_a_visit_working_through_lunch(basic):
+    """A 2-hour visit at 11:30 pauses for lunch and ends at 14:30; ending at 13:30 (working
+    through the break) breaks 'travel' (end is not start + duration + the break)."""
     prob, result = basic
     visit = visit_of(result, "R2")
     moved = at(visit.day, 11, 30) - visit.start
     broken = change_visit(result, "R2", **shifted(visit, int(moved.total_seconds() // 60)))
-    assert "lunch" in rules(prob, broken)
+    assert "end is not start + duration" in messages(prob, broken)
 
 
 def test_rejects_overlapping_visits(basic):
