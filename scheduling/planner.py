@@ -453,15 +453,23 @@ def _route_part(
     core.params = dataclasses.replace(core.params, time_limit_s=max(0.5, left))
     if initial is not None and left < SEARCH_MIN_SHARE * limit:
         # Too little time left for the search to improve a start of this size, and
-        # OR-Tools overruns short limits on large models: the best start is the answer.
-        core.params = dataclasses.replace(core.params, solution_limit=1)
-    try:
-        solution = core.solve(initial, alternatives)
-    except NoSolution:
-        # No first solution within the budget (a very large instance): the dispatcher's
-        # greedy plan is returned rather than nothing (issue 4: "never nothing").
-        greedy = greedy_sequences(ctx, inst, vehicles)
-        solution = timed_solution(ctx, inst, vehicles, greedy, "greedy_fallback")
+        # OR-Tools overruns short limits on large models (or returns nothing when even
+        # reading the start takes longer): the start is the answer.
+        solution = timed_solution(ctx, inst, vehicles, initial, "start")
+    else:
+        try:
+            solution = core.solve(initial, alternatives)
+        except NoSolution:
+            # No first solution within the budget (a very large instance): the
+            # dispatcher's greedy plan is returned rather than nothing (issue 4).
+            greedy = greedy_sequences(ctx, inst, vehicles)
+            solution = timed_solution(ctx, inst, vehicles, greedy, "greedy_fallback")
+        if initial is not None:
+            # Never worse than its own start by the first criterion (deadlines met,
+            # unplanned visits counting as missed): the search may not have used it.
+            searched = missed_deadlines(ctx, inst, vehicles, solution.routes)
+            if missed_deadlines(ctx, inst, vehicles, initial) < searched:
+                solution = timed_solution(ctx, inst, vehicles, initial, "start")
 
     nodes = tasks_by_node(inst)
     visits, routes = routes_from_solution(ctx, solution, vehicles, nodes, depot_of, km, minutes)

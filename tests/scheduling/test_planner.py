@@ -510,6 +510,30 @@ def test_a_search_without_any_solution_returns_the_dispatchers_plan(monkeypatch)
     assert len(result.visits) == 3
 
 
+def test_the_search_never_returns_less_than_its_start(monkeypatch):
+    """When the search ends worse than the start it was given (here: a search that drops
+    everything), the start is the plan: deadlines met first, unplanned counting as missed."""
+    from scheduling import routing
+
+    def drop_all(self, initial_routes=None, alternatives=()):
+        m = self.data.num_vehicles
+        return routing.RoutingSolution(
+            routes=[[] for _ in range(m)],
+            start_times={},
+            departures=[0] * m,
+            returns=[0] * m,
+            dropped=list(self.customers),
+            objective=0,
+            status="success",
+            seconds=0.0,
+        )
+
+    monkeypatch.setattr(routing.RoutingCore, "solve", drop_all)
+    planner = POLICY.planner.model_copy(update={"first_solution": "greedy"})
+    result = solve(basic_problem(), POLICY.model_copy(update={"planner": planner}))
+    assert not result.unassigned and len(result.visits) == 3
+
+
 def test_previous_plan_warm_start_keeps_a_valid_plan():
     """Re-planning with the last plan as a warm start gives a valid plan that still
     serves every request."""
