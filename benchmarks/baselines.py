@@ -31,7 +31,7 @@ from scheduling.planner import (
     timed_solution,
 )
 from scheduling.planner_result import routes_from_solution
-from scheduling.planner_rules import travel_cost, visit_dropped
+from scheduling.planner_rules import lunch_breaks, travel_cost, visit_dropped
 from scheduling.planner_start import greedy_sequences
 from scheduling.policy import Policy
 from scheduling.routing import RoutingData
@@ -87,10 +87,6 @@ def vroom_plan(
     inst = routing_instance(ctx, prepared.routable, prepared.vehicles)
     n = inst.first + len(inst.live)
     horizon = ctx.horizon
-    breaks = []
-    for vehicle in prepared.vehicles:
-        lunch = vehicle.shift.lunch
-        breaks.append([(lunch[0], lunch[0], lunch[1] - lunch[0])] if lunch else [])
     data = RoutingData(
         time=inst.minutes,
         cost=travel_cost(inst.km, leg_ends(ctx, inst, prepared.vehicles), policy, problem.start),
@@ -102,7 +98,7 @@ def vroom_plan(
         horizon=horizon,
         allowed_vehicles=[None] * inst.first + [inst.allowed[t.key] for t in inst.live],
         drop_penalty=[None] * inst.first + [visit_dropped(t, policy, horizon) for t in inst.live],
-        breaks=breaks,
+        breaks=lunch_breaks(prepared.vehicles),
     )
     assert data.num_nodes == n
     sequences: list[list[int]] = [[] for _ in prepared.vehicles]

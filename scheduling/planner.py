@@ -540,13 +540,10 @@ def tasks_by_node(inst: Instance) -> dict[int, Task]:
 
 def _vroom_data(data: RoutingData, inst: Instance, vehicles: list[Vehicle]) -> RoutingData:
     """The routing data with what VROOM needs and OR-Tools gets otherwise: allowed
-    vehicles (VROOM skills) and the lunch break."""
-    breaks = []
-    for vehicle in vehicles:
-        lunch = vehicle.shift.lunch
-        breaks.append([(lunch[0], lunch[0], lunch[1] - lunch[0])] if lunch else [])
+    vehicles (VROOM skills). The lunch breaks are in `data` already (VROOM keeps them off
+    its jobs; the re-timing then lets a visit pause for lunch)."""
     allowed = [None] * inst.first + [inst.allowed[t.key] for t in inst.live]
-    return dataclasses.replace(data, allowed_vehicles=allowed, breaks=breaks)
+    return dataclasses.replace(data, allowed_vehicles=allowed)
 
 
 def _warm_start(

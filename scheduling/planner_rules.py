@@ -116,10 +116,11 @@ def restrict_vehicles(core: RoutingCore, node: int, allowed: list[int]) -> None:
 
 def lunch_breaks(vehicles: Sequence[Vehicle]) -> list[list[tuple[int, int, int]]]:
     """Hard (POLICY.md 4 lunch): each engineer-day with a lunch break stops for it at its
-    fixed time, wherever it is: travelling, waiting, or inside a visit, which then ends the
-    break later (:func:`scheduling.planner_model.session_end`). As routing-core breaks
-    (start window, duration) per vehicle; no work starts during the break, since a visit's
-    start would otherwise fall inside it."""
+    fixed time, while waiting or inside a visit, which then ends the break later
+    (:func:`scheduling.planner_model.session_end`). As routing-core breaks (start window,
+    duration) per vehicle; no work starts during the break. The break does not overlap
+    travel in the model, which is therefore at times stricter than the planner's own
+    timing (the engineer may drive through lunch there); every plan is valid under both."""
     out = []
     for vehicle in vehicles:
         lunch = vehicle.shift.lunch
