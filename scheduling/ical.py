@@ -162,7 +162,8 @@ def visit_description(stop: Stop, day: DayItinerary) -> str:
     lines.append(f"Contact: {contact or 'none on file'}")
     lines.append(
         f"Arrive {_hm(stop.arrival)}, work {_hm(stop.start)}–{_hm(stop.end)} "
-        f"({stop.duration_hours} h requested)"
+        f"({stop.duration_hours} h requested"
+        f"{', lunch break included' if stop.lunch_included else ''})"
     )
     if stop.from_version or stop.to_version:
         lines.append(f"Version: {stop.from_version} → {stop.to_version}")

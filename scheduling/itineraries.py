@@ -148,6 +148,12 @@ class Stop:
         """The checklist's warnings, in order."""
         return tuple(item.warning for item in self.checklist if item.warning)
 
+    @property
+    def lunch_included(self) -> bool:
+        """True when the work pauses for the lunch break (POLICY.md 4): it takes longer, start
+        to end, than the hours requested."""
+        return self.end - self.start > timedelta(hours=float(self.duration_hours))
+
 
 @dataclass(frozen=True, slots=True)
 class DayItinerary:

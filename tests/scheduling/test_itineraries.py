@@ -228,3 +228,28 @@ def test_planner_place_codes_are_put_in_words(policy):
     assert thursday.stops[0].leg.from_label == "Shanghai office"
     assert HOME1.label == "Li Wei's home"  # a real name is kept as it is
     assert e1.days[2].start_label == "Li Wei's home"
+
+
+def test_a_visit_paused_for_lunch_says_so_in_the_calendar_and_on_the_page():
+    """A 3-hour call the planner starts before noon pauses for lunch: its calendar event
+    and its page say the break is included, so 10:30-14:30 for 3 hours is not a typo."""
+    from scheduling.ical import visit_description
+    from scheduling.itinerary_html import render_itinerary_html
+    from scheduling.planner import plan
+    from tests.scheduling import plan_cases as cases
+
+    prob = cases.problem(
+        [cases.request("R1", "C1", hours="3")],
+        [cases.assessment("R1", cases.at(cases.MONDAY, 10, 30))],
+        [cases.engineer("E1", {"pms"})],
+    )
+    base = load_policy()
+    planner = base.planner.model_copy(update={"horizon_working_days": 1})
+    policy = base.model_copy(update={"planner": planner})
+    result = plan(prob, policy, seed=0, time_limit=5, solution_limit=200)
+    (itinerary,) = build_itineraries(result, prob, policy)
+    day = itinerary.days[0]
+    (stop,) = day.stops
+    assert stop.lunch_included
+    assert "lunch break included" in visit_description(stop, day)
+    assert "lunch break included" in render_itinerary_html(itinerary)
