@@ -28,11 +28,10 @@ from scheduling.planner import (
     prepare,
     routing_instance,
     tasks_by_node,
-    timed_solution,
 )
 from scheduling.planner_result import routes_from_solution
 from scheduling.planner_rules import lunch_breaks, travel_cost, visit_dropped
-from scheduling.planner_start import greedy_sequences
+from scheduling.planner_start import greedy_sequences, timed_solution
 from scheduling.policy import Policy
 from scheduling.routing import RoutingData
 from scheduling.travel import GreatCircleTravel, TravelProvider

@@ -55,10 +55,9 @@ from scheduling.planner_rules import (
     visit_dropped,
 )
 from scheduling.planner_start import (
-    first_routes,
     greedy_sequences,
     missed_deadlines,
-    retime,
+    timed_solution,
     vroom_sequences,
 )
 from scheduling.planner_training import book_trainings
@@ -83,7 +82,6 @@ __all__ = [
     "prepare",
     "routing_instance",
     "tasks_by_node",
-    "timed_solution",
 ]
 
 
@@ -430,46 +428,45 @@ def _route_part(
     start = policy.planner.first_solution
     if start == "auto":
         start = auto_first_solution(len(live) * len(vehicles), limit)
-    if initial is None and start == "greedy":
-        initial = greedy_sequences(ctx, inst, vehicles)
-    alternatives = []
+    alternatives: list[list[list[int]]] = []
     if initial is None and start == "vroom":
-        vroom = vroom_sequences(_vroom_data(data, inst, vehicles), seconds=0.3 * limit)
-        vroom = first_routes(ctx, inst, vehicles, vroom)
-        greedy = first_routes(ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles))
+        vroom_routes = vroom_sequences(_vroom_data(data, inst, vehicles), seconds=0.3 * limit)
+        vroom = timed_solution(ctx, inst, vehicles, vroom_routes, "vroom")
+        greedy = timed_solution(
+            ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles), "greedy"
+        )
         # VROOM knows no deadlines: the start is the one missing fewer (priority-weighted;
         # the dispatcher's on a steady load, BENCHMARKS.md, field 2,000/150), on a tie the
         # one with the lower objective.
-        missed_vroom, missed_greedy = (
-            missed_deadlines(ctx, inst, vehicles, routes) for routes in (vroom, greedy)
-        )
+        missed_vroom, missed_greedy = missed_deadlines(inst, vroom), missed_deadlines(inst, greedy)
         if missed_vroom == missed_greedy:
-            initial, alternatives = vroom, [greedy]
+            begin, alternatives = vroom, [greedy.routes]
         else:
-            initial = vroom if missed_vroom < missed_greedy else greedy
-    elif initial is not None:
-        initial = first_routes(ctx, inst, vehicles, initial)
+            begin = vroom if missed_vroom < missed_greedy else greedy
+    else:
+        if initial is None and start == "greedy":
+            initial = greedy_sequences(ctx, inst, vehicles)
+        begin = None if initial is None else timed_solution(ctx, inst, vehicles, initial, "start")
     left = limit - (_time.monotonic() - began)
     core.params = dataclasses.replace(core.params, time_limit_s=max(0.5, left))
-    if initial is not None and left < SEARCH_MIN_SHARE * limit:
+    if begin is not None and left < SEARCH_MIN_SHARE * limit:
         # Too little time left for the search to improve a start of this size, and
         # OR-Tools overruns short limits on large models (or returns nothing when even
         # reading the start takes longer): the start is the answer.
-        solution = timed_solution(ctx, inst, vehicles, initial, "start")
+        solution = _keeping_pins(inst, begin)
     else:
         try:
-            solution = core.solve(initial, alternatives)
+            solution = core.solve(None if begin is None else begin.routes, alternatives)
         except NoSolution:
             # No first solution within the budget (a very large instance): the
             # dispatcher's greedy plan is returned rather than nothing (issue 4).
-            greedy = greedy_sequences(ctx, inst, vehicles)
-            solution = timed_solution(ctx, inst, vehicles, greedy, "greedy_fallback")
-        if initial is not None:
-            # Never worse than its own start by the first criterion (deadlines met,
-            # unplanned visits counting as missed): the search may not have used it.
-            searched = missed_deadlines(ctx, inst, vehicles, solution.routes)
-            if missed_deadlines(ctx, inst, vehicles, initial) < searched:
-                solution = timed_solution(ctx, inst, vehicles, initial, "start")
+            greedy_routes = greedy_sequences(ctx, inst, vehicles)
+            fallback = timed_solution(ctx, inst, vehicles, greedy_routes, "greedy_fallback")
+            solution = _keeping_pins(inst, fallback)
+        # Never worse than its own start by the first criterion (deadlines met, unplanned
+        # visits counting as missed): the search may not have used it.
+        if begin is not None and missed_deadlines(inst, begin) < missed_deadlines(inst, solution):
+            solution = _keeping_pins(inst, begin)
 
     nodes = tasks_by_node(inst)
     visits, routes = routes_from_solution(ctx, solution, vehicles, nodes, depot_of, km, minutes)
@@ -498,39 +495,15 @@ def leg_ends(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> list[LegE
     return ends  # type: ignore[return-value]
 
 
-def timed_solution(
-    ctx: Context,
-    inst: Instance,
-    vehicles: list[Vehicle],
-    sequences: list[list[int]],
-    status: str,
-) -> RoutingSolution:
-    """`sequences` (nodes per vehicle) re-timed by the planner's rules, in the routing
-    core's solution format: visits that no longer fit are dropped. Raises
-    :class:`PlanningError` when a pinned visit is among them."""
-    timed = retime(ctx, inst, vehicles, sequences)
-    placed = {node for stops in timed for node, _ in stops}
+def _keeping_pins(inst: Instance, solution: RoutingSolution) -> RoutingSolution:
+    """`solution`, when it keeps every pinned visit; else :class:`PlanningError`."""
+    dropped = set(solution.dropped)
     for offset, task in enumerate(inst.live):
-        if task.pinned is not None and inst.first + offset not in placed:
+        if task.pinned is not None and inst.first + offset in dropped:
             raise PlanningError(
                 f"no plan keeps pinned visit {task.request_ref}#{task.session} within the budget"
             )
-    departures = []
-    for v, stops in enumerate(timed):
-        home = inst.depot_of[vehicles[v].start_point.key]
-        departures.append(
-            stops[0][1] - int(inst.minutes[home, stops[0][0]]) if stops else vehicles[v].shift.start
-        )
-    return RoutingSolution(
-        routes=[[node for node, _ in stops] for stops in timed],
-        start_times={node: start for stops in timed for node, start in stops},
-        departures=departures,
-        returns=[v.shift.end for v in vehicles],
-        dropped=[inst.first + i for i in range(len(inst.live)) if inst.first + i not in placed],
-        objective=0,
-        status=status,
-        seconds=0.0,
-    )
+    return solution
 
 
 def tasks_by_node(inst: Instance) -> dict[int, Task]:

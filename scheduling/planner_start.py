@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scheduling.planner_model import Context, Task, Vehicle, session_end, session_start
+from scheduling.routing import RoutingSolution
 
 
 def _edf(task: Task) -> tuple:
@@ -92,21 +93,46 @@ def vroom_sequences(data, seconds: float, exploration_level: int = 5) -> list[li
     return vroom_routes(data, timeout_s=seconds, exploration_level=exploration_level)
 
 
-def first_routes(ctx: Context, inst, vehicles: Sequence[Vehicle], sequences) -> list[list[int]]:
-    """`sequences` re-timed and stripped of what does not fit, as node lists."""
-    return [[node for node, _ in stops] for stops in retime(ctx, inst, vehicles, sequences)]
+def timed_solution(
+    ctx: Context,
+    inst,
+    vehicles: Sequence[Vehicle],
+    sequences: Sequence[Sequence[int]],
+    status: str,
+) -> RoutingSolution:
+    """`sequences` (nodes per vehicle) re-timed by the planner's rules (:func:`retime`), in
+    the routing core's solution format: a start for the search, or a plan as it is. Visits
+    that no longer fit are dropped (pinned ones included: the caller decides)."""
+    timed = retime(ctx, inst, vehicles, sequences)
+    placed = {node for stops in timed for node, _ in stops}
+    departures = []
+    for v, stops in enumerate(timed):
+        home = inst.depot_of[vehicles[v].start_point.key]
+        departures.append(
+            stops[0][1] - int(inst.minutes[home, stops[0][0]]) if stops else vehicles[v].shift.start
+        )
+    return RoutingSolution(
+        routes=[[node for node, _ in stops] for stops in timed],
+        start_times={node: start for stops in timed for node, start in stops},
+        departures=departures,
+        returns=[v.shift.end for v in vehicles],
+        dropped=[inst.first + i for i in range(len(inst.live)) if inst.first + i not in placed],
+        objective=0,
+        status=status,
+        seconds=0.0,
+    )
 
 
-def missed_deadlines(ctx: Context, inst, vehicles: Sequence[Vehicle], routes) -> int:
-    """Priority-weighted count of the deadlines `routes` (node lists per vehicle) miss: a
-    visit starting after its deadline, or left out. Issue 4's first criterion, used to
-    choose between first solutions (the objective prices minutes late, not misses)."""
-    served = {node: start for stops in retime(ctx, inst, vehicles, routes) for node, start in stops}
+def missed_deadlines(inst, solution: RoutingSolution) -> int:
+    """Priority-weighted count of the deadlines `solution` misses: a visit starting after
+    its deadline, or left out. Issue 4's first criterion, used to choose between starts
+    and to keep a search that ended worse than its start from replacing it (the objective
+    prices minutes late, not misses)."""
     missed = 0
     for offset, task in enumerate(inst.live):
         if task.deadline_min is None or task.expired:
             continue
-        start = served.get(inst.first + offset)
+        start = solution.start_times.get(inst.first + offset)
         if start is None or start > task.deadline_min:
             missed += max(1, task.priority)
     return missed

@@ -258,11 +258,10 @@ class RoutingCore:
         if data.breaks is not None:
             solver = routing.solver()
             visit = [0] * routing.Size()
+            overlap = service if data.break_visit is None else data.break_visit
             for index in range(routing.Size()):
                 if not routing.IsStart(index):
-                    node = manager.IndexToNode(index)
-                    overlap = service if data.break_visit is None else data.break_visit
-                    visit[index] = int(overlap[node])
+                    visit[index] = int(overlap[manager.IndexToNode(index)])
             for v, vbreaks in enumerate(data.breaks):
                 intervals = [
                     solver.FixedDurationIntervalVar(
