@@ -7,6 +7,7 @@ from decimal import Decimal
 from scheduling.calendars import calendar_for
 from scheduling.costs import plan_trips
 from scheduling.model import Plan, Problem, RequestStatus
+from scheduling.planner_model import service_minutes
 from scheduling.policy import Policy
 
 
@@ -40,8 +41,11 @@ def travel_cost(plan: Plan, problem: Problem, policy: Policy) -> Decimal:
 
 
 def utilisation(plan: Plan, problem: Problem, policy: Policy) -> float:
-    """Minutes on site over the minutes of all engineers' working shifts in the horizon."""
-    on_site = sum((v.end - v.start).total_seconds() / 60 for v in plan.visits)
+    """Minutes of work on site over the minutes of all engineers' working shifts (lunch
+    excluded) in the horizon. A visit counts its requested duration: one that pauses for
+    lunch lasts an hour longer, start to end, without more work (POLICY.md 4)."""
+    requests = {r.request_ref: r for r in problem.requests}
+    on_site = sum(service_minutes(requests[v.request_ref]) for v in plan.visits)
     available = 0.0
     offices = {o.office_id: o for o in problem.offices}
     for engineer in problem.engineers:

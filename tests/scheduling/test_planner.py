@@ -275,6 +275,8 @@ def test_a_three_hour_visit_due_before_noon_starts_in_the_morning_and_pauses_for
     visit = by_ref(result)["R1"]
     assert not visit.late and visit.start <= at(MONDAY, 10, 30) < visit.end
     assert visit.end - visit.start == timedelta(hours=4)  # three on site, one for lunch
+    # Utilisation counts the three hours of work over the day's eight (lunch excluded).
+    assert result.kpis["engineer_utilisation"] == round(180 / 480, 4)
 
 
 def test_training_over_a_weekend_continues_on_the_next_working_day():
