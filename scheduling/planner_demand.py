@@ -5,10 +5,11 @@ engineers free on the same days are not worth the same: booking the only network
 of an office for a PMS training leaves the office's network calls due that week without
 anyone. :func:`day_demand` estimates, for every engineer-day, the minutes of single visits
 that could be served on time only by engineer-days like it: each visit spreads its minutes
-evenly over the engineer-days that could take it by its deadline (the skilled engineers'
-working days from when it can start to its deadline; after that when the deadline cannot
-be met). The booking passes prefer, among equally timely choices, the engineer-days with
-the least demand.
+evenly over the engineer-days that could take it by its deadline (the working days, from
+when it can start to its deadline, of the skilled engineers who can do it as a day trip
+from home; after the deadline when it cannot be met). A visit nobody can do in a day
+(an overnight trip) spreads over every skilled engineer's days. The booking passes
+prefer, among equally timely choices, the engineer-days with the least demand.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from scheduling.planner_model import Context, Task
+from scheduling.planner_model import Context, Task, day_trip_fits
 
 DayDemand = dict[tuple[str, date], float]
 
@@ -28,20 +29,38 @@ def day_demand(ctx: Context, tasks: list[Task]) -> DayDemand:
         if task.sessions > 1 or task.pinned is not None:
             continue
         due = task.latest if task.deadline_min is None else min(task.latest, task.deadline_min)
-        pairs = _pairs(ctx, task, due)
+        reach = _day_trips(ctx, task)
+        pairs = _pairs(ctx, task, due, reach)
         if not pairs:  # the deadline cannot be met: any later day will do
-            pairs = _pairs(ctx, task, task.latest)
+            pairs = _pairs(ctx, task, task.latest, reach)
         for pair in pairs:
             demand[pair] += task.service / len(pairs)
     return demand
 
 
-def _pairs(ctx: Context, task: Task, due: int) -> list[tuple[str, date]]:
+def _day_trips(ctx: Context, task: Task) -> dict[str, tuple[int, int]] | None:
+    """Minutes (there, back) from home of the skilled engineers who can do `task` in a
+    day on at least one shift; None when nobody can (an overnight trip)."""
+    reach = {}
+    for eid in task.engineers:
+        home = ctx.home(eid)
+        legs = (ctx.travel.leg(home, task.point)[1], ctx.travel.leg(task.point, home)[1])
+        if any(day_trip_fits(task, shift, *legs) for shift in ctx.shifts[eid].values()):
+            reach[eid] = legs
+    return reach or None
+
+
+def _pairs(
+    ctx: Context, task: Task, due: int, reach: dict[str, tuple[int, int]] | None
+) -> list[tuple[str, date]]:
     return [
         (eid, day)
-        for eid in task.engineers
+        for eid in (task.engineers if reach is None else reach)
         for day, shift in ctx.shifts[eid].items()
-        if not shift.overtime and shift.start <= due and shift.end >= task.earliest + task.service
+        if not shift.overtime
+        and shift.start <= due
+        and shift.end >= task.earliest + task.service
+        and (reach is None or day_trip_fits(task, shift, *reach[eid]))
     ]
 
 

@@ -3,11 +3,12 @@ re-checked by the independent validator."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
-from scheduling.model import Kind, OvertimeShift, RequestStatus, Urgency, Visit, Zone
+from scheduling.model import Kind, Office, OvertimeShift, RequestStatus, Urgency, Visit, Zone
 from scheduling.planner import plan
 from scheduling.policy import load_policy
 from scheduling.validate import assert_valid
@@ -213,6 +214,41 @@ def test_a_training_goes_to_the_engineer_the_single_visits_need_least():
     assert not result.unassigned and not any(v.late for v in result.visits)
     assert {v.engineer_id for v in result.visits if v.request_ref == "T1"} == {"E2"}
     assert {v.engineer_id for v in result.visits if v.request_ref != "T1"} == {"E1"}
+
+
+def test_single_visits_need_only_the_engineers_who_can_reach_them():
+    """E2 is the only database engineer within a day trip of a 6-hour database visit due
+    Thursday-Friday (eight more sit in Guangzhou); E1's network visit has E3 in town too.
+    Spreading each visit over every skilled engineer made E2's days look the least needed
+    (the database visit shared with nine), and the training took them: the training goes
+    to E1, and every visit is on time."""
+    wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (2, 3, 4))
+    reqs = [
+        request(
+            "T1", "C5", hours="7", kind=Kind.TRAINING, sessions=2, skills={"training"},
+            window=(thursday, friday),
+        ),
+        request("D1", "C1", hours="6", skills={"database"}, window=(thursday, friday)),
+        request("N1", "C2", hours="2", skills={"network"}, window=(thursday, friday)),
+    ]  # fmt: skip
+    far = [engineer(f"G{i}", {"database"}, office="GZ") for i in range(8)]
+    prob = problem(
+        reqs,
+        [assessment(r.request_ref, at(friday, 18)) for r in reqs],
+        [
+            engineer("E1", {"training", "network"}),
+            engineer("E2", {"training", "database"}),
+            engineer("E3", {"network"}),
+            *far,
+        ],
+    )
+    guangzhou = Office("GZ", "Guangzhou office", "Guangzhou", "CN", 23.1291, 113.2644)
+    prob = replace(prob, offices=(*prob.offices, guangzhou))
+    result = solve(prob)
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    assert {v.engineer_id for v in result.visits if v.request_ref == "T1"} == {"E1"}
+    assert by_ref(result)["D1"].engineer_id == "E2"
+    assert wednesday < by_ref(result)["D1"].day
 
 
 def test_the_day_back_from_a_hotel_still_takes_visits_near_home():
