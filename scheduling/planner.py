@@ -375,55 +375,10 @@ def _route_part(
     unassigned = inst.unassigned
     if not inst.live:
         return [], [], unassigned
-    live, first, depot_of, allowed, soonest = (
-        inst.live,
-        inst.first,
-        inst.depot_of,
-        inst.allowed,
-        inst.soonest,
-    )
+    live, first, depot_of, allowed = inst.live, inst.first, inst.depot_of, inst.allowed
     km, minutes = inst.km, inst.minutes
-    horizon = ctx.horizon
-    cost = travel_cost(km, leg_ends(ctx, inst, vehicles), policy, ctx.problem.start)
-    # A long visit holds the lunch break inside its time: the model's service leaves it
-    # out, and the vehicle's break interval puts it back (planner_rules.lunch_break).
-    held = [long_visit(t, {vehicles[v].shift for v in allowed[t.key]}) for t in live]
-    data = RoutingData(
-        time=minutes,
-        cost=cost,
-        service=[0] * first + [t.service - h for t, h in zip(live, held, strict=True)],
-        windows=[(0, horizon)] * first + [(t.earliest, t.latest) for t in live],
-        starts=[depot_of[v.start_point.key] for v in vehicles],
-        ends=[depot_of[v.end_point.key] for v in vehicles],
-        vehicle_windows=[(v.shift.start, v.shift.end) for v in vehicles],
-        horizon=horizon,
-        drop_penalty=[None] * first
-        + [None if t.pinned is not None else visit_dropped(t, policy, horizon) for t in live],
-        soft_latest=[None] * first
-        + [
-            deadline_missed(t, policy, t.deadline_min is None or soonest[t.key] <= t.deadline_min)
-            for t in live
-        ],
-        breaks=lunch_breaks(vehicles),
-        break_visit=[0] * (first + len(live)),
-    )
-    params = RoutingParams(
-        time_limit_s=max(0.5, limit),
-        seed=seed,
-        first_solution="auto",
-        solution_limit=solution_limit,
-    )
-    core = RoutingCore(data, params)
-    for offset, task in enumerate(live):
-        node = first + offset
-        choices = allowed[task.key]
-        if held[offset]:  # only where the break is inside the visit, as the model has it
-            choices = [v for v in choices if spans_lunch(task.service, vehicles[v].shift)]
-        restrict_vehicles(core, node, choices)
-        lunch_break(core, node, task, {vehicles[v].shift for v in choices})
-        if task.pinned is not None:
-            pinned_visit(core, node, ctx.minute(task.pinned.start))
-    overtime_and_workload(core, vehicles, policy)
+    core = routing_model(ctx, inst, vehicles, seed, limit, solution_limit)
+    data = core.data
     initial = _warm_start(ctx, live, vehicles, first)
     start = policy.planner.first_solution
     if start == "auto":
@@ -475,6 +430,69 @@ def _route_part(
         code, text = _dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
         unassigned.append(unassigned_entry(task.request_ref, code, text))
     return visits, routes, unassigned
+
+
+def routing_model(
+    ctx: Context,
+    inst: Instance,
+    vehicles: list[Vehicle],
+    seed: int,
+    limit: float,
+    solution_limit: int | None = None,
+) -> RoutingCore:
+    """The routing model of `inst` over `vehicles`: every hard rule (skills, shifts,
+    lunch, customer dates, pinned visits) and the objective (deadlines, planned visits,
+    customer-paid travel, overtime and workload), searched for at most `limit` seconds."""
+    policy = ctx.policy
+    live, first, depot_of, allowed, soonest = (
+        inst.live,
+        inst.first,
+        inst.depot_of,
+        inst.allowed,
+        inst.soonest,
+    )
+    horizon = ctx.horizon
+    cost = travel_cost(inst.km, leg_ends(ctx, inst, vehicles), policy, ctx.problem.start)
+    # A long visit holds the lunch break inside its time: the model's service leaves it
+    # out, and the vehicle's break interval puts it back (planner_rules.lunch_break).
+    held = [long_visit(t, {vehicles[v].shift for v in allowed[t.key]}) for t in live]
+    data = RoutingData(
+        time=inst.minutes,
+        cost=cost,
+        service=[0] * first + [t.service - h for t, h in zip(live, held, strict=True)],
+        windows=[(0, horizon)] * first + [(t.earliest, t.latest) for t in live],
+        starts=[depot_of[v.start_point.key] for v in vehicles],
+        ends=[depot_of[v.end_point.key] for v in vehicles],
+        vehicle_windows=[(v.shift.start, v.shift.end) for v in vehicles],
+        horizon=horizon,
+        drop_penalty=[None] * first
+        + [None if t.pinned is not None else visit_dropped(t, policy, horizon) for t in live],
+        soft_latest=[None] * first
+        + [
+            deadline_missed(t, policy, t.deadline_min is None or soonest[t.key] <= t.deadline_min)
+            for t in live
+        ],
+        breaks=lunch_breaks(vehicles),
+        break_visit=[0] * (first + len(live)),
+    )
+    params = RoutingParams(
+        time_limit_s=max(0.5, limit),
+        seed=seed,
+        first_solution="auto",
+        solution_limit=solution_limit,
+    )
+    core = RoutingCore(data, params)
+    for offset, task in enumerate(live):
+        node = first + offset
+        choices = allowed[task.key]
+        if held[offset]:  # only where the break is inside the visit, as the model has it
+            choices = [v for v in choices if spans_lunch(task.service, vehicles[v].shift)]
+        restrict_vehicles(core, node, choices)
+        lunch_break(core, node, task, {vehicles[v].shift for v in choices})
+        if task.pinned is not None:
+            pinned_visit(core, node, ctx.minute(task.pinned.start))
+    overtime_and_workload(core, vehicles, policy)
+    return core
 
 
 def leg_ends(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> list[LegEnd]:
