@@ -11,14 +11,15 @@ Trips are built greedily, the way a dispatcher would: towns in order of their mo
 visit; for the most urgent open visit of a town, the nearest skilled engineers with two
 consecutive free working days are tried; each trip takes as many of the town's visits
 (nearest first) as fit in the two shifts. A trip goes on the *latest* days that still meet
-its first visit's deadline (just in time): out-of-town deadlines are three working days
-away while city ones are two, so booking trips on the first days would take the engineers
-the city visits need then. A visit whose deadline cannot be met goes as early as possible.
-A return day with no visit booked is left to the routing search as a travel day that
-starts at the hotel (in the trip's block), so the engineer can still work on the way home
-or after getting back. The routing search then plans everything else around the
-booked engineer-days. (Side constraints linking engineer-day
-vehicles inside OR-Tools cripple its insertion heuristics, hence this split.)
+its first visit's deadline and as many of the others' (just in time; two jobs due the
+same day that do not fit one afternoon go a day earlier): out-of-town deadlines are three
+working days away while city ones are two, so booking trips on the first days would take
+the engineers the city visits need then. A visit whose deadline cannot be met goes as
+early as possible. A return day with no visit booked is left to the routing search as a
+travel day that starts at the hotel (in the trip's block), so the engineer can still work
+on the way home or after getting back. The routing search then plans everything else
+around the booked engineer-days. (Side constraints linking engineer-day vehicles inside
+OR-Tools cripple its insertion heuristics, hence this split.)
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ class _Trip:
             self.stops[1] = day2
             return True
         return False
+
+    def late_visits(self) -> int:
+        """How many of the trip's visits arrive after their deadline."""
+        return sum(
+            1
+            for day in self.stops
+            for task, arrival, *_ in day
+            if task.deadline_min is not None and arrival > task.deadline_min
+        )
 
     def _day2_ok(self, day1: list) -> bool:
         last = day1[-1][0]
@@ -286,7 +296,8 @@ def _best_trip(
             count = sum(len(d) for d in trip.stops)
             # On time: the latest such days (just in time); late: the earliest days.
             when = day.toordinal() if late else -day.toordinal()
-            score = (late, when, -count, round(demand_on(demand, eid, trip.days)), rank)
+            demanded = round(demand_on(demand, eid, trip.days))
+            score = (late, trip.late_visits(), when, -count, demanded, rank)
             if best is None or score < best[0]:
                 best = (score, trip)
     return best[1] if best else None

@@ -104,6 +104,23 @@ def test_a_trip_goes_to_the_engineer_the_single_visits_need_least():
     assert {visits["N1"].engineer_id, visits["N2"].engineer_id} == {"E1"}
 
 
+def test_a_trip_starts_a_day_early_when_its_town_needs_both_days_by_the_deadline():
+    """Two 3-hour jobs in Nanjing (5.5 h away), both due Tuesday 18:00, one engineer. Only
+    one fits an afternoon after the drive, so the just-in-time trip (Tuesday-Wednesday)
+    left the second for Wednesday, late: the trip goes Monday-Tuesday and both are on
+    time."""
+    tuesday = MONDAY + timedelta(days=1)
+    reqs = [request("R1", "C4", hours="3"), request("R2", "C4", hours="3")]
+    prob = problem(
+        reqs,
+        [assessment(r.request_ref, at(tuesday, 18), zone=Zone.OUT_OF_TOWN) for r in reqs],
+        [engineer("E1", {"pms"})],
+    )
+    result = solve(prob)
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    assert sorted(v.day for v in result.visits) == [MONDAY, tuesday]
+
+
 def test_trip_waits_for_its_deadline_so_the_city_visit_due_first_is_on_time():
     """One engineer; Nanjing due Wednesday 18:00, a full-day city job due Monday 18:00 and
     another due Tuesday 18:00. Booking the trip on Monday would make both city jobs late;
