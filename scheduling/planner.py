@@ -31,6 +31,7 @@ from scheduling.planner_model import (
     Task,
     Vehicle,
     build_context,
+    day_trip_fits,
     make_tasks,
     make_vehicles,
     spans_lunch,
@@ -97,6 +98,11 @@ AUTO_LARGE_PAIRS_PER_SECOND = 4_000
 SEARCH_MIN_SHARE = 0.25
 
 
+# A single visit this long (lunch excluded) is booked as a one-day block with the
+# trainings: with the travel and the lunch break it leaves no room for another visit.
+FULL_DAY_MINUTES = 6 * 60
+
+
 def auto_first_solution(pairs: int, seconds: float) -> str:
     """The "auto" first solution for `pairs` visit x vehicle pairs and a `seconds` budget.
 
@@ -143,8 +149,13 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
     pinned_visits, pinned_routes = fixed_routes(ctx, [t.pinned for t in pass_through] + extra_pins)
     busy = {(v.engineer_id, v.day) for v in pinned_visits}
 
-    trainings = [t for t in tasks if t.sessions > 1 and t.key not in kept]
-    demand = day_demand(ctx, [t for t in tasks if t.key not in kept])
+    single = [t for t in tasks if t.sessions == 1 and t.key not in kept]
+    far = [t for t in single if needs_overnight(ctx, t)]
+    far_keys = {t.key for t in far}
+    full_days = [t for t in single if _full_day(t) and t.key not in far_keys]
+    full_keys = {t.key for t in full_days}
+    trainings = [t for t in tasks if t.sessions > 1 and t.key not in kept] + full_days
+    demand = day_demand(ctx, [t for t in single if t.key not in full_keys])
     blocks, failed = book_trainings(ctx, trainings, busy, demand)
     for ref, (code, text) in failed.items():
         sessions = [t.session for t in trainings if t.request_ref == ref]
@@ -152,11 +163,9 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
         for session in sessions if partial else [None]:
             unassigned.append(unassigned_entry(ref, code, text, session))
 
-    routable = [t for t in tasks if t.sessions == 1 and t.key not in kept]
-    far = [t for t in routable if needs_overnight(ctx, t)]
+    routable = [t for t in single if t.key not in full_keys]
     trips, stranded = book_trips(ctx, far, busy, demand)
     blocks.extend(trips)
-    far_keys = {t.key for t in far}
     for task in stranded:
         unassigned.append(unassigned_entry(task.request_ref, *_stranded_reason(ctx, task)))
     prepared = Prepared(
@@ -241,6 +250,13 @@ def plan(
         prepared.ctx, prepared.routable, prepared.vehicles, seed, remaining, solution_limit
     )
     return finish(prepared, visits, routes, dropped, seed, began)
+
+
+def _full_day(task: Task) -> bool:
+    """A single visit booked like a one-day training: it fills its day (nothing else fits
+    around it, and the routing search, filling days with short visits first, rarely
+    leaves a whole day free for it). Pinned and expired ones stay with the search."""
+    return task.service >= FULL_DAY_MINUTES and task.pinned is None and not task.expired
 
 
 def _routable_pin(ctx: Context, task: Task) -> bool:
@@ -572,9 +588,37 @@ def _no_vehicle_reason(ctx: Context, task: Task) -> tuple[str, str]:
                 f"{request.window_end or '…'} hold no working shift of a skilled engineer "
                 "in the horizon",
             )
+    soonest = _soonest_from_home(ctx, task)
+    if task.deadline_min is not None and soonest is not None and soonest > task.deadline_min:
+        return _unreachable(ctx, task, soonest)
     return (
         "no_capacity",
         "no skilled engineer has a free shift that can hold the visit in the horizon",
+    )
+
+
+def _soonest_from_home(ctx: Context, task: Task) -> int | None:
+    """The earliest arrival of any skilled engineer leaving home at a shift's start, on a
+    shift that could hold the visit, whatever is already booked."""
+    best = None
+    for eid in task.engineers:
+        home = ctx.home(eid)
+        there, back = ctx.travel.leg(home, task.point)[1], ctx.travel.leg(task.point, home)[1]
+        for shift in ctx.shifts[eid].values():
+            if (shift.overtime and not task.emergency) or not day_trip_fits(
+                task, shift, there, back
+            ):
+                continue
+            arrival = max(task.earliest, shift.start + there)
+            best = arrival if best is None else min(best, arrival)
+    return best
+
+
+def _unreachable(ctx: Context, task: Task, earliest: int) -> tuple[str, str]:
+    return (
+        "deadline_unreachable",
+        f"the deadline {task.deadline.isoformat()} is earlier than the earliest possible "
+        f"arrival {ctx.at(earliest).isoformat()}, and no capacity was left to plan it late",
     )
 
 
@@ -603,9 +647,5 @@ def _dropped_reason(ctx: Context, task: Task, vehicles: list[Vehicle]) -> tuple[
         )
     earliest = earliest_arrival(ctx, task, vehicles)
     if task.deadline_min is not None and earliest is not None and earliest > task.deadline_min:
-        return (
-            "deadline_unreachable",
-            f"the deadline {task.deadline.isoformat()} is earlier than the earliest possible "
-            f"arrival {ctx.at(earliest).isoformat()}, and no capacity was left to plan it late",
-        )
+        return _unreachable(ctx, task, earliest)
     return ("no_capacity", "no capacity left in the horizon for this visit")

@@ -153,8 +153,10 @@ def book_trainings(
     busy: set[tuple[str, date]],
     demand: DayDemand | None = None,
 ) -> tuple[list[Block], dict[str, tuple[str, str]]]:
-    """Book every unpinned multi-session training; return the blocks and, for trainings
-    that found no block, (reason code, sentence). `busy` gains the booked engineer-days.
+    """Book every unpinned training of `tasks` (the sessions of multi-day trainings, and
+    the single visits the caller books as one-day blocks); return the blocks and, for
+    those that found no block, (reason code, sentence). `busy` gains the booked
+    engineer-days.
 
     A greedy pass (deadline order, each training on its best block) gives a first booking;
     :func:`scheduling.planner_blocks.choose_blocks` then books all of them at once over
@@ -167,8 +169,7 @@ def book_trainings(
     pinned_days = set(busy)  # before this booking: the candidates may use any other day
     by_ref: dict[str, list[Task]] = {}
     for task in tasks:
-        if task.sessions > 1:
-            by_ref.setdefault(task.request_ref, []).append(task)
+        by_ref.setdefault(task.request_ref, []).append(task)
     order = sorted(
         by_ref.values(),
         key=lambda ts: (
@@ -240,10 +241,14 @@ def book_trainings(
 
 
 def _no_block(task: Task) -> tuple[str, str]:
+    days = (
+        "a free working day"
+        if task.sessions == 1
+        else f"{task.sessions} consecutive free working days"
+    )
     return (
         "no_capacity",
-        f"no skilled engineer has {task.sessions} consecutive free working days "
-        "reaching the customer inside its window in the horizon",
+        f"no skilled engineer has {days} reaching the customer inside its window in the horizon",
     )
 
 

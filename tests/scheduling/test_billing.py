@@ -312,6 +312,29 @@ def test_a_day_back_without_visits_is_exported_and_reconciles(session, tmp_path)
     assert reconcile(session, NOV_FROM, NOV_TO).balanced
 
 
+def test_a_call_on_the_way_to_a_hotel_is_exported_within_the_journey(session, tmp_path):
+    """Suzhou (a day trip on its own) on the way to five hours in Hangzhou and a night
+    there, then home: both days reach the export split over the journey's customers, in
+    full, nobody above its stand-alone journey (POLICY.md 5)."""
+    customer = BY_ID["C006"]
+    hotel = Place("hotel", customer.lat, customer.lon, "hotel:C006")
+    plan, problem = build(
+        lasting(route("E2", D1, ["C004", "C006"], end=hotel), 5, only="C006"),
+        route("E2", D2, [], start=hotel),
+    )
+    trips = plan_trips(plan, problem, POLICY)
+    assert all(t.journey_billed for t in trips)
+    record_plan_costs(session, 1, plan, problem, POLICY, now=T0)
+    result = export_period(session, NOV_FROM, NOV_TO, out_dir=tmp_path, policy=POLICY, now=T0)
+    lines = batch_lines(session, result.batch_id)
+    assert {line.allocation_method for line in lines} == {"journey_proportional_standalone"}
+    assert result.total == sum(t.total for t in trips)
+    for trip in trips:
+        assert sum(line.amount for line in lines if line.trip_id == trip.trip_id) == trip.total
+    for customer_id, standalone in trips[-1].standalone:
+        assert sum(line.amount for line in lines if line.customer_id == customer_id) <= standalone
+
+
 # --- the sample data's real plan ----------------------------------------------------------
 
 
@@ -365,27 +388,6 @@ def test_the_sample_travel_days_are_billed_to_their_journeys_customers(sample_ex
         billed = sum(Decimal(a) for a in lines[lines["trip_id"] == trip_id]["amount"])
         assert billed == trip.total
         assert set(lines[lines["trip_id"] == trip_id]["customer_id"]) <= set(trip.customers)
-
-
-def test_the_sample_visits_on_a_journeys_way_are_billed_within_the_journey(sample_export):
-    """Days of the sample plan that carry visits and a hotel night none of their own
-    customers caused (a call on the way to or from a hotel) are split over the journey's
-    customers in the export, in full, nobody above its stand-alone journey."""
-    planned, problem, result, _ = sample_export
-    trips = plan_trips(planned, problem, POLICY)
-    shared = {t.trip_id: t for t in trips if t.stops and t.journey_billed}
-    assert shared, "the sample plan should hold visits on a journey's travel days"
-    frame = pd.read_csv(result.csv_path, encoding="utf-8-sig", dtype=str)
-    for trip_id, trip in shared.items():
-        lines = frame[frame["trip_id"] == trip_id]
-        assert sum(Decimal(a) for a in lines["amount"]) == trip.total
-        assert set(lines["allocation_method"]) == {"journey_proportional_standalone"}
-        journey = frame[
-            frame["trip_id"].isin([t.trip_id for t in trips if t.journey_id == trip.journey_id])
-        ]
-        for customer, weight in trip.standalone:
-            paid = sum(Decimal(a) for a in journey[journey["customer_id"] == customer]["amount"])
-            assert paid <= weight
 
 
 def test_the_sample_export_reads_back_in_pandas_and_openpyxl(sample_export):

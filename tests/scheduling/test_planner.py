@@ -268,6 +268,33 @@ def test_single_visits_need_only_the_engineers_who_can_reach_them():
     assert wednesday < by_ref(result)["D1"].day
 
 
+def test_a_full_day_visit_is_booked_just_in_time_like_a_training():
+    """A 7-hour one-session training leaves no room for another visit that day: it is
+    booked before routing, with the trainings, on its latest on-time day (Tuesday),
+    leaving Monday to the short calls. (At 500 requests the routing search, filling days
+    with short visits first, left many such visits without a whole free day: BENCHMARKS.)"""
+    tuesday = MONDAY + timedelta(days=1)
+    reqs = [
+        request(
+            "T1", "C5", hours="7", kind=Kind.TRAINING, skills={"training"},
+            window=(MONDAY, tuesday),
+        )
+    ]  # fmt: skip
+    reqs += [request(f"R{i}", c, hours="2") for i, c in enumerate(["C1", "C2", "C3", "C1"])]
+    prob = problem(
+        reqs,
+        [assessment(r.request_ref, at(tuesday, 18)) for r in reqs],
+        [engineer("E1", {"training", "pms"}), engineer("E2", {"pms"})],
+    )
+    result = solve(prob, short_horizon(2))
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    training = by_ref(result)["T1"]
+    assert (training.engineer_id, training.day) == ("E1", tuesday)
+    assert [v.request_ref for v in result.visits if v.day == tuesday and v.engineer_id == "E1"] == [
+        "T1"
+    ]
+
+
 def test_the_day_back_from_a_hotel_still_takes_visits_near_home():
     """One engineer; Nanjing (overnight) due Monday, and a city visit the customer accepts
     only on Tuesday: the engineer drives back from the hotel Tuesday morning and does the
