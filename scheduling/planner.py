@@ -32,6 +32,7 @@ from scheduling.planner_model import (
     Vehicle,
     build_context,
     day_trip_fits,
+    day_trippers,
     make_tasks,
     make_vehicles,
     spans_lunch,
@@ -601,9 +602,7 @@ def _soonest_from_home(ctx: Context, task: Task) -> int | None:
     """The earliest arrival of any skilled engineer leaving home at a shift's start, on a
     shift that could hold the visit, whatever is already booked."""
     best = None
-    for eid in task.engineers:
-        home = ctx.home(eid)
-        there, back = ctx.travel.leg(home, task.point)[1], ctx.travel.leg(task.point, home)[1]
+    for eid, (there, back) in day_trippers(ctx, task).items():
         for shift in ctx.shifts[eid].values():
             if (shift.overtime and not task.emergency) or not day_trip_fits(
                 task, shift, there, back

@@ -18,8 +18,10 @@ from typing import Protocol, TypeVar
 
 from ortools.sat.python import cp_model
 
-# Deterministic time units (about a second each on this kind of machine) for the search.
-BOOKING_EFFORT = 2.0
+# Deterministic time units for the search. On this kind of machine one unit took 2-3 s
+# of wall time on the 500-request scenarios (900-1,400 candidate blocks), and 2 units
+# improved on 0.5 only in the last digits (demand and distance ties): BENCHMARKS.md.
+BOOKING_EFFORT = 0.5
 
 
 class _Booking(Protocol):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from scheduling.planner_model import Context, Task, day_trip_fits
+from scheduling.planner_model import Context, Task, day_trip_fits, day_trippers
 
 DayDemand = dict[tuple[str, date], float]
 
@@ -29,25 +29,13 @@ def day_demand(ctx: Context, tasks: list[Task]) -> DayDemand:
         if task.sessions > 1 or task.pinned is not None:
             continue
         due = task.latest if task.deadline_min is None else min(task.latest, task.deadline_min)
-        reach = _day_trips(ctx, task)
+        reach = day_trippers(ctx, task) or None  # None: an overnight trip
         pairs = _pairs(ctx, task, due, reach)
         if not pairs:  # the deadline cannot be met: any later day will do
             pairs = _pairs(ctx, task, task.latest, reach)
         for pair in pairs:
             demand[pair] += task.service / len(pairs)
     return demand
-
-
-def _day_trips(ctx: Context, task: Task) -> dict[str, tuple[int, int]] | None:
-    """Minutes (there, back) from home of the skilled engineers who can do `task` in a
-    day on at least one shift; None when nobody can (an overnight trip)."""
-    reach = {}
-    for eid in task.engineers:
-        home = ctx.home(eid)
-        legs = (ctx.travel.leg(home, task.point)[1], ctx.travel.leg(task.point, home)[1])
-        if any(day_trip_fits(task, shift, *legs) for shift in ctx.shifts[eid].values()):
-            reach[eid] = legs
-    return reach or None
 
 
 def _pairs(

@@ -272,6 +272,18 @@ def day_trip_fits(task: Task, shift: ShiftSpan, there: int, back: int) -> bool:
     return start is not None and session_end(task, shift, start) + back <= shift.end
 
 
+def day_trippers(ctx: Context, task: Task) -> dict[str, tuple[int, int]]:
+    """The skilled engineers who can do `task` as a day trip from home on at least one of
+    their shifts, with their travel minutes (there, back)."""
+    out = {}
+    for eid in sorted(task.engineers):
+        home = ctx.home(eid)
+        legs = (ctx.travel.leg(home, task.point)[1], ctx.travel.leg(task.point, home)[1])
+        if any(day_trip_fits(task, shift, *legs) for shift in ctx.shifts[eid].values()):
+            out[eid] = legs
+    return out
+
+
 def service_minutes(request: ServiceRequest) -> int:
     """Minutes on site of one visit (one session of a training), rounded up."""
     return math.ceil(float(request.duration_hours) * 60)

@@ -34,7 +34,7 @@ from scheduling.planner_model import (
     ShiftSpan,
     Task,
     TravelDay,
-    day_trip_fits,
+    day_trippers,
     session_end,
     session_start,
 )
@@ -48,13 +48,7 @@ def needs_overnight(ctx: Context, task: Task) -> bool:
     town, or a long visit in a far suburb."""
     if task.sessions > 1 or task.pinned is not None:
         return False
-    for eid in task.engineers:
-        home = ctx.home(eid)
-        there = ctx.travel.leg(home, task.point)[1]
-        back = ctx.travel.leg(task.point, home)[1]
-        if any(day_trip_fits(task, s, there, back) for s in ctx.shifts[eid].values()):
-            return False
-    return True
+    return not day_trippers(ctx, task)
 
 
 class _Trip:
