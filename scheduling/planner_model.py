@@ -117,6 +117,8 @@ class Context:
     calendars: dict[str, WorkingCalendar]
     shifts: dict[str, dict[date, ShiftSpan]] = field(default_factory=dict)
     last_day: date | None = None
+    # day_trippers per task key: asked by the trips, the demand and the reasons alike
+    day_trips: dict[tuple[str, int], dict[str, tuple[int, int]]] = field(default_factory=dict)
 
     def minute(self, moment: datetime) -> int:
         """Whole minutes from the horizon origin to `moment` (aware), rounded down."""
@@ -275,12 +277,20 @@ def day_trip_fits(task: Task, shift: ShiftSpan, there: int, back: int) -> bool:
 def day_trippers(ctx: Context, task: Task) -> dict[str, tuple[int, int]]:
     """The skilled engineers who can do `task` as a day trip from home on at least one of
     their shifts, with their travel minutes (there, back)."""
+    known = ctx.day_trips.get(task.key)
+    if known is not None:
+        return known
     out = {}
     for eid in sorted(task.engineers):
         home = ctx.home(eid)
         legs = (ctx.travel.leg(home, task.point)[1], ctx.travel.leg(task.point, home)[1])
-        if any(day_trip_fits(task, shift, *legs) for shift in ctx.shifts[eid].values()):
+        shifts = ctx.shifts[eid].values()
+        longest = max((shift.end - shift.start for shift in shifts), default=0)
+        if legs[0] + task.service + legs[1] > longest:
+            continue  # cannot fit any shift, lunch or not
+        if any(day_trip_fits(task, shift, *legs) for shift in shifts):
             out[eid] = legs
+    ctx.day_trips[task.key] = out
     return out
 
 
