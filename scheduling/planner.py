@@ -400,13 +400,14 @@ def _route_part(
     start = policy.planner.first_solution
     if start == "auto":
         start = auto_first_solution(len(live) * len(vehicles), limit)
+    # The dispatcher's plan (earliest deadline first): a start, and a floor the plan never
+    # falls below by missed deadlines (it met more than the search on some generated
+    # scenarios: BENCHMARKS.md, field scenarios of generator seeds 2-4).
+    greedy = timed_solution(ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles), "greedy")
     alternatives: list[list[list[int]]] = []
     if initial is None and start == "vroom":
         vroom_routes = vroom_sequences(_vroom_data(data, inst, vehicles), seconds=0.3 * limit)
         vroom = timed_solution(ctx, inst, vehicles, vroom_routes, "vroom")
-        greedy = timed_solution(
-            ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles), "greedy"
-        )
         # VROOM knows no deadlines: the start is the one missing fewer (priority-weighted;
         # the dispatcher's on a steady load, BENCHMARKS.md, field 2,000/150), on a tie the
         # one with the lower objective.
@@ -415,9 +416,9 @@ def _route_part(
             begin, alternatives = vroom, [greedy.routes]
         else:
             begin = vroom if missed_vroom < missed_greedy else greedy
+    elif initial is None and start == "greedy":
+        begin = greedy
     else:
-        if initial is None and start == "greedy":
-            initial = greedy_sequences(ctx, inst, vehicles)
         begin = None if initial is None else timed_solution(ctx, inst, vehicles, initial, "start")
     left = limit - (_time.monotonic() - began)
     core.params = dataclasses.replace(core.params, time_limit_s=max(0.5, left))
@@ -432,13 +433,16 @@ def _route_part(
         except NoSolution:
             # No first solution within the budget (a very large instance): the
             # dispatcher's greedy plan is returned rather than nothing (issue 4).
-            greedy_routes = greedy_sequences(ctx, inst, vehicles)
-            fallback = timed_solution(ctx, inst, vehicles, greedy_routes, "greedy_fallback")
-            solution = _keeping_pins(inst, fallback)
-        # Never worse than its own start by the first criterion (deadlines met, unplanned
-        # visits counting as missed): the search may not have used it.
-        if begin is not None and missed_deadlines(inst, begin) < missed_deadlines(inst, solution):
-            solution = _keeping_pins(inst, begin)
+            solution = _keeping_pins(inst, greedy)
+    # Never worse by the first criterion (deadlines met, unplanned visits counting as
+    # missed) than its own start, which the search may not have used, or the dispatcher's.
+    for floor in (begin, greedy):
+        if (
+            floor is not None
+            and not _drops_pin(inst, floor)
+            and missed_deadlines(inst, floor) < missed_deadlines(inst, solution)
+        ):
+            solution = floor
 
     nodes = tasks_by_node(inst)
     visits, routes = routes_from_solution(ctx, solution, vehicles, nodes, depot_of, km, minutes)
@@ -532,13 +536,21 @@ def leg_ends(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> list[LegE
 
 def _keeping_pins(inst: Instance, solution: RoutingSolution) -> RoutingSolution:
     """`solution`, when it keeps every pinned visit; else :class:`PlanningError`."""
+    task = _drops_pin(inst, solution)
+    if task:
+        raise PlanningError(
+            f"no plan keeps pinned visit {task.request_ref}#{task.session} within the budget"
+        )
+    return solution
+
+
+def _drops_pin(inst: Instance, solution: RoutingSolution) -> Task | None:
+    """The first pinned visit `solution` leaves out, if any."""
     dropped = set(solution.dropped)
     for offset, task in enumerate(inst.live):
         if task.pinned is not None and inst.first + offset in dropped:
-            raise PlanningError(
-                f"no plan keeps pinned visit {task.request_ref}#{task.session} within the budget"
-            )
-    return solution
+            return task
+    return None
 
 
 def tasks_by_node(inst: Instance) -> dict[int, Task]:

@@ -592,9 +592,11 @@ def test_a_search_without_any_solution_returns_the_dispatchers_plan(monkeypatch)
     assert len(result.visits) == 3
 
 
-def test_the_search_never_returns_less_than_its_start(monkeypatch):
-    """When the search ends worse than the start it was given (here: a search that drops
-    everything), the start is the plan: deadlines met first, unplanned counting as missed."""
+@pytest.mark.parametrize("start", ["greedy", "auto"])
+def test_the_search_never_returns_less_than_its_start_or_the_dispatchers_plan(monkeypatch, start):
+    """When the search ends worse than the start it was given, or than the dispatcher's
+    plan whatever the start (here: a search that drops everything), that plan is the
+    answer: deadlines met first, unplanned counting as missed."""
     from scheduling import routing
 
     def drop_all(self, initial_routes=None, alternatives=()):
@@ -611,7 +613,7 @@ def test_the_search_never_returns_less_than_its_start(monkeypatch):
         )
 
     monkeypatch.setattr(routing.RoutingCore, "solve", drop_all)
-    planner = POLICY.planner.model_copy(update={"first_solution": "greedy"})
+    planner = POLICY.planner.model_copy(update={"first_solution": start})
     result = solve(basic_problem(), POLICY.model_copy(update={"planner": planner}))
     assert not result.unassigned and len(result.visits) == 3
 
