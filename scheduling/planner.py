@@ -537,7 +537,7 @@ def leg_ends(ctx: Context, inst: Instance, vehicles: list[Vehicle]) -> list[LegE
 def _keeping_pins(inst: Instance, solution: RoutingSolution) -> RoutingSolution:
     """`solution`, when it keeps every pinned visit; else :class:`PlanningError`."""
     task = _drops_pin(inst, solution)
-    if task:
+    if task is not None:
         raise PlanningError(
             f"no plan keeps pinned visit {task.request_ref}#{task.session} within the budget"
         )
