@@ -31,12 +31,11 @@ from scheduling.planner_model import (
     Task,
     Vehicle,
     build_context,
-    day_trip_fits,
-    day_trippers,
     make_tasks,
     make_vehicles,
     spans_lunch,
 )
+from scheduling.planner_reasons import dropped_reason, no_vehicle_reason, stranded_reason
 from scheduling.planner_result import (
     empty_travel_days,
     fixed_routes,
@@ -46,7 +45,6 @@ from scheduling.planner_result import (
 from scheduling.planner_rules import (
     can_serve,
     deadline_missed,
-    earliest_arrival,
     long_visit,
     lunch_break,
     lunch_breaks,
@@ -168,7 +166,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
     trips, stranded = book_trips(ctx, far, busy, demand)
     blocks.extend(trips)
     for task in stranded:
-        unassigned.append(unassigned_entry(task.request_ref, *_stranded_reason(ctx, task)))
+        unassigned.append(unassigned_entry(task.request_ref, *stranded_reason(ctx, task)))
     prepared = Prepared(
         ctx=ctx,
         routable=[t for t in routable if t.key not in far_keys],
@@ -316,7 +314,7 @@ def routing_instance(ctx: Context, tasks: list[Task], vehicles: list[Vehicle]) -
                 f"pinned visit {task.request_ref}#{task.session} on {task.pinned.day} for "
                 f"{task.pinned.engineer_id}: that engineer has no shift that day"
             )
-        code, text = _no_vehicle_reason(ctx, task)
+        code, text = no_vehicle_reason(ctx, task)
         unassigned.append(unassigned_entry(task.request_ref, code, text))
     return Instance(
         depot_of=depot_of,
@@ -448,7 +446,7 @@ def _route_part(
     visits, routes = routes_from_solution(ctx, solution, vehicles, nodes, depot_of, km, minutes)
     for node in solution.dropped:
         task = nodes[node]
-        code, text = _dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
+        code, text = dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
         unassigned.append(unassigned_entry(task.request_ref, code, text))
     return visits, routes, unassigned
 
@@ -583,80 +581,3 @@ def _warm_start(
     if not any(routes):
         return None
     return [[node for _, node in sorted(r)] for r in routes]
-
-
-def _no_vehicle_reason(ctx: Context, task: Task) -> tuple[str, str]:
-    request = ctx.requests[task.request_ref]
-    if request.window_start is not None or request.window_end is not None:
-        inside = any(
-            shift.start <= task.latest and task.earliest + task.service <= shift.end
-            for eid in task.engineers
-            for shift in ctx.shifts[eid].values()
-            if not shift.overtime or task.emergency
-        )
-        if not inside:
-            return (
-                "outside_window",
-                f"the customer's dates {request.window_start or '…'} to "
-                f"{request.window_end or '…'} hold no working shift of a skilled engineer "
-                "in the horizon",
-            )
-    soonest = _soonest_from_home(ctx, task)
-    if task.deadline_min is not None and soonest is not None and soonest > task.deadline_min:
-        return _unreachable(ctx, task, soonest)
-    return (
-        "no_capacity",
-        "no skilled engineer has a free shift that can hold the visit in the horizon",
-    )
-
-
-def _soonest_from_home(ctx: Context, task: Task) -> int | None:
-    """The earliest arrival of any skilled engineer leaving home at a shift's start, on a
-    shift that could hold the visit, whatever is already booked."""
-    best = None
-    for eid, (there, back) in day_trippers(ctx, task).items():
-        for shift in ctx.shifts[eid].values():
-            if (shift.overtime and not task.emergency) or not day_trip_fits(
-                task, shift, there, back
-            ):
-                continue
-            arrival = max(task.earliest, shift.start + there)
-            best = arrival if best is None else min(best, arrival)
-    return best
-
-
-def _unreachable(ctx: Context, task: Task, earliest: int) -> tuple[str, str]:
-    return (
-        "deadline_unreachable",
-        f"the deadline {task.deadline.isoformat()} is earlier than the earliest possible "
-        f"arrival {ctx.at(earliest).isoformat()}, and no capacity was left to plan it late",
-    )
-
-
-def _stranded_reason(ctx: Context, task: Task) -> tuple[str, str]:
-    request = ctx.requests[task.request_ref]
-    if request.window_start is not None or request.window_end is not None:
-        return (
-            "outside_window",
-            "no skilled engineer has two consecutive free working days for an overnight trip "
-            f"inside the customer's dates {request.window_start or '…'} to "
-            f"{request.window_end or '…'}",
-        )
-    return (
-        "no_capacity",
-        "out of town beyond a day trip, and no skilled engineer has two consecutive free "
-        "working days for an overnight trip in the horizon",
-    )
-
-
-def _dropped_reason(ctx: Context, task: Task, vehicles: list[Vehicle]) -> tuple[str, str]:
-    if task.expired:
-        return (
-            "no_capacity",
-            "expired request (no service commitment): planned only after every entitled "
-            "one, and no capacity was left in the horizon",
-        )
-    earliest = earliest_arrival(ctx, task, vehicles)
-    if task.deadline_min is not None and earliest is not None and earliest > task.deadline_min:
-        return _unreachable(ctx, task, earliest)
-    return ("no_capacity", "no capacity left in the horizon for this visit")
