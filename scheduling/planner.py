@@ -97,11 +97,6 @@ AUTO_LARGE_PAIRS_PER_SECOND = 4_000
 SEARCH_MIN_SHARE = 0.25
 
 
-# A single visit this long (lunch excluded) is booked as a one-day block with the
-# trainings: with the travel and the lunch break it leaves no room for another visit.
-FULL_DAY_MINUTES = 6 * 60
-
-
 def auto_first_solution(pairs: int, seconds: float) -> str:
     """The "auto" first solution for `pairs` visit x vehicle pairs and a `seconds` budget.
 
@@ -151,7 +146,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
     single = [t for t in tasks if t.sessions == 1 and t.key not in kept]
     far = [t for t in single if needs_overnight(ctx, t)]
     far_keys = {t.key for t in far}
-    full_days = [t for t in single if _full_day(t) and t.key not in far_keys]
+    full_days = [t for t in single if _full_day(t, policy) and t.key not in far_keys]
     full_keys = {t.key for t in full_days}
     trainings = [t for t in tasks if t.sessions > 1 and t.key not in kept] + full_days
     demand = day_demand(ctx, [t for t in single if t.key not in full_keys])
@@ -251,11 +246,13 @@ def plan(
     return finish(prepared, visits, routes, dropped, seed, began)
 
 
-def _full_day(task: Task) -> bool:
-    """A single visit booked like a one-day training: it fills its day (nothing else fits
-    around it, and the routing search, filling days with short visits first, rarely
-    leaves a whole day free for it). Pinned and expired ones stay with the search."""
-    return task.service >= FULL_DAY_MINUTES and task.pinned is None and not task.expired
+def _full_day(task: Task, policy: Policy) -> bool:
+    """A single visit booked like a one-day training (``planner.full_day_hours`` or
+    longer): it fills its day (nothing else fits around it, and the routing search,
+    filling days with short visits first, rarely leaves a whole day free for it). Pinned
+    and expired ones stay with the search."""
+    long_enough = task.service >= policy.planner.full_day_hours * 60
+    return long_enough and task.pinned is None and not task.expired
 
 
 def _routable_pin(ctx: Context, task: Task) -> bool:

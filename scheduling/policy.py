@@ -214,6 +214,9 @@ class PlannerSettings(_Section):
     # done as a day trip within one shift, whatever the distance (docs/planner.md).
     overnight_min_km: Annotated[float, Field(gt=0)] = 150
     training_candidate_engineers: PositiveInt = 8
+    # A single visit at least this long is booked whole-day with the trainings, before
+    # routing (docs/planner.md): with its travel and the lunch break it fills the day.
+    full_day_hours: Annotated[float, Field(gt=0)] = 6
     first_solution: Literal["auto", "ortools", "greedy", "vroom"] = "auto"
     speed_kmh: Speeds = Speeds()
     weights: PlannerWeights = PlannerWeights()

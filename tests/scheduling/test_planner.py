@@ -295,6 +295,25 @@ def test_a_full_day_visit_is_booked_just_in_time_like_a_training():
     ]
 
 
+def test_the_full_day_length_is_the_policy_owners():
+    """``planner.full_day_hours`` decides which single visits are booked whole-day before
+    routing: a 7-hour training is at the default 6 h, and is left to the routing search
+    when the policy says 8."""
+    from scheduling.planner import prepare
+    from scheduling.travel import GreatCircleTravel
+
+    reqs = [request("T1", "C5", hours="7", kind=Kind.TRAINING, skills={"training"})]
+    prob = problem(
+        reqs, [assessment("T1", at(MONDAY + timedelta(days=4), 18))], [engineer("E1", {"training"})]
+    )
+    booked = prepare(prob, POLICY, GreatCircleTravel(POLICY))
+    assert [v.request_ref for v in booked.visits] == ["T1"] and not booked.routable
+    planner = POLICY.planner.model_copy(update={"full_day_hours": 8})
+    longer = POLICY.model_copy(update={"planner": planner})
+    routed = prepare(prob, longer, GreatCircleTravel(longer))
+    assert not routed.visits and [t.request_ref for t in routed.routable] == ["T1"]
+
+
 def test_the_day_back_from_a_hotel_still_takes_visits_near_home():
     """One engineer; Nanjing (overnight) due Monday, and a city visit the customer accepts
     only on Tuesday: the engineer drives back from the hotel Tuesday morning and does the
