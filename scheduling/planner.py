@@ -148,6 +148,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
     far_keys = {t.key for t in far}
     full_days = [t for t in single if _full_day(t, policy) and t.key not in far_keys]
     full_keys = {t.key for t in full_days}
+    booked = far_keys | full_keys  # as trips or as one-day blocks, not routed
     trainings = [t for t in tasks if t.sessions > 1 and t.key not in kept] + full_days
     demand = day_demand(ctx, [t for t in single if t.key not in full_keys])
     blocks, failed = book_trainings(ctx, trainings, busy, demand)
@@ -157,14 +158,13 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
         for session in sessions if partial else [None]:
             unassigned.append(unassigned_entry(ref, code, text, session))
 
-    routable = [t for t in single if t.key not in full_keys]
     trips, stranded = book_trips(ctx, far, busy, demand)
     blocks.extend(trips)
     for task in stranded:
         unassigned.append(unassigned_entry(task.request_ref, *stranded_reason(ctx, task)))
     prepared = Prepared(
         ctx=ctx,
-        routable=[t for t in routable if t.key not in far_keys],
+        routable=[t for t in single if t.key not in booked],
         vehicles=make_vehicles(ctx, busy, [t for b in blocks for t in b.travel_days]),
         visits=list(pinned_visits),
         routes=list(pinned_routes),

@@ -41,16 +41,13 @@ def no_vehicle_reason(ctx: Context, task: Task) -> tuple[str, str]:
 def _soonest_from_home(ctx: Context, task: Task) -> int | None:
     """The earliest arrival of any skilled engineer leaving home at a shift's start, on a
     shift that could hold the visit, whatever is already booked."""
-    best = None
-    for eid, (there, back) in day_trippers(ctx, task).items():
-        for shift in ctx.shifts[eid].values():
-            if (shift.overtime and not task.emergency) or not day_trip_fits(
-                task, shift, there, back
-            ):
-                continue
-            arrival = max(task.earliest, shift.start + there)
-            best = arrival if best is None else min(best, arrival)
-    return best
+    arrivals = [
+        max(task.earliest, shift.start + there)
+        for eid, (there, back) in day_trippers(ctx, task).items()
+        for shift in ctx.shifts[eid].values()
+        if (task.emergency or not shift.overtime) and day_trip_fits(task, shift, there, back)
+    ]
+    return min(arrivals, default=None)
 
 
 def _unreachable(ctx: Context, task: Task, earliest: int) -> tuple[str, str]:
