@@ -173,6 +173,7 @@ class WorkingCalendar:
         self._official = _official(region)
         self._index: WorkingDayIndex | None = None
         self._warned_years: set[int] = set()
+        self._working: dict[date, bool] = {}  # the planner asks ~10^5 times a plan
 
     def __repr__(self) -> str:
         return (
@@ -189,6 +190,12 @@ class WorkingCalendar:
         where the region's weekend is Sunday only (Hong Kong), unless the official
         arrangement makes it a make-up working day.
         """
+        known = self._working.get(day)
+        if known is None:
+            known = self._working[day] = self._is_working_day(day)
+        return known
+
+    def _is_working_day(self, day: date) -> bool:
         if day in self.extra_working_days:
             return True
         if day in self.extra_days_off:

@@ -290,13 +290,28 @@ def routing_instance(ctx: Context, tasks: list[Task], vehicles: list[Vehicle]) -
     all_minutes = np.asarray(all_minutes, dtype=np.int64)
     allowed: dict[tuple[str, int], list[int]] = {t.key: [] for t in tasks}
     soonest: dict[tuple[str, int], int] = {}
-    for v, vehicle in enumerate(vehicles):
-        there = all_minutes[depot_of[vehicle.start_point.key], first:]
-        back = all_minutes[first:, depot_of[vehicle.end_point.key]]
-        for i, task in enumerate(tasks):
-            if can_serve(task, vehicle, int(there[i]), int(back[i])):
+    starts = np.array([depot_of[v.start_point.key] for v in vehicles], dtype=np.int64)
+    ends = np.array([depot_of[v.end_point.key] for v in vehicles], dtype=np.int64)
+    lengths = np.array([v.shift.end - v.shift.start for v in vehicles], dtype=np.int64)
+    overtime = np.array([v.shift.overtime for v in vehicles], dtype=bool)
+    engineer_ids = sorted({v.engineer_id for v in vehicles})
+    engineer_of = np.array([engineer_ids.index(v.engineer_id) for v in vehicles], dtype=np.int64)
+    for i, task in enumerate(tasks):
+        there = all_minutes[starts, first + i]
+        back = all_minutes[first + i, ends]
+        # can_serve's cheap tests in vectors, for every vehicle at once: skills, overtime
+        # for emergencies only, and (but for a pinned visit, which keeps its own day) the
+        # way there, the time on site and the way back inside the shift.
+        skilled = np.array([e in task.engineers for e in engineer_ids], dtype=bool)
+        ok = skilled[engineer_of] & (task.emergency | ~overtime)
+        if task.pinned is None:
+            ok &= there + task.service + back <= lengths
+        fits = np.flatnonzero(ok)
+        for v in fits.tolist():
+            vehicle = vehicles[v]
+            if can_serve(task, vehicle, int(there[v]), int(back[v])):
                 allowed[task.key].append(v)
-                arrival = max(task.earliest, vehicle.shift.start + int(there[i]))
+                arrival = max(task.earliest, vehicle.shift.start + int(there[v]))
                 soonest[task.key] = min(soonest.get(task.key, arrival), arrival)
     unassigned: list[Unassigned] = []
     live: list[Task] = []

@@ -50,6 +50,17 @@ def test_matrix_matches_legs():
     assert minutes.dtype == np.int64
 
 
+@given(st.floats(18, 45), st.floats(100, 125), st.floats(18, 45), st.floats(100, 125))
+def test_a_leg_takes_the_minutes_the_matrix_gives(lat1, lon1, lat2, lon2):
+    """The booking passes time single legs, the routing search a matrix: both must agree
+    to the minute, or a visit one accepts the other refuses."""
+    travel = GreatCircleTravel(POLICY)
+    a, b = Point("a", lat1, lon1), Point("b", lat2, lon2)
+    _, minutes = travel.matrix([a, b])
+    assert travel.leg(a, b)[1] == int(minutes[0, 1])
+    assert int(travel.minutes_for_km(travel.leg(a, b)[0])) == travel.leg(a, b)[1]
+
+
 def test_matrix_file_lookup_and_reverse(tmp_path):
     """A CSV matrix gives its km and minutes, and the reverse pair when only one way is given."""
     path = tmp_path / "m.csv"
