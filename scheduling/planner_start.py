@@ -15,7 +15,9 @@ from scheduling.planner_model import Context, Task, Vehicle, session_end, sessio
 from scheduling.routing import RoutingSolution
 
 
-def _edf(task: Task) -> tuple:
+def edf_key(task: Task) -> tuple:
+    """Dispatching order: pinned first, expired last, then earliest deadline, highest
+    priority."""
     deadline = task.deadline_min if task.deadline_min is not None else 10**9
     return (task.pinned is None, task.expired, deadline, -task.priority, task.request_ref)
 
@@ -27,28 +29,51 @@ def _start(ctx: Context, task: Task, vehicle: Vehicle, arrival: int) -> int | No
     return session_start(task, vehicle.shift, arrival)
 
 
+def _arrive(clock: int, minutes: int, lunch: tuple[int, int] | None) -> int:
+    """The end of a drive of `minutes` from `clock`, later by the break when it runs into
+    a `lunch` break still to take (the routing model's reading: no lunch on the road)."""
+    if lunch is not None and clock <= lunch[0] < clock + minutes:
+        return clock + minutes + lunch[1] - lunch[0]
+    return clock + minutes
+
+
 def retime(
-    ctx: Context, inst, vehicles: Sequence[Vehicle], sequences: Sequence[Sequence[int]]
+    ctx: Context,
+    inst,
+    vehicles: Sequence[Vehicle],
+    sequences: Sequence[Sequence[int]],
+    model_lunch: bool = False,
 ) -> list[list[tuple[int, int]]]:
     """Per vehicle, the (node, start) pairs of `sequences` that fit in order under the
-    planner's rules; nodes that do not fit are left out."""
+    planner's rules; nodes that do not fit are left out.
+
+    With `model_lunch`, under the routing model's stricter reading of the lunch break
+    too: the break is not taken while driving (a leg that would run into it arrives an
+    hour later), so the routes are a start OR-Tools can read (one infeasible route makes
+    it refuse the whole start)."""
     out: list[list[tuple[int, int]]] = []
     for v, sequence in enumerate(sequences):
         vehicle = vehicles[v]
+        shift = vehicle.shift
         home = inst.depot_of[vehicle.start_point.key]
         end = inst.depot_of[vehicle.end_point.key]
+        lunch = shift.lunch if model_lunch else None
+        taken = lunch is None  # the break already fell in a wait or inside a visit
         stops: list[tuple[int, int]] = []
-        prev, clock = home, vehicle.shift.start
+        prev, clock = home, shift.start
         for node in sequence:
             task = inst.live[node - inst.first]
-            start = _start(ctx, task, vehicle, clock + int(inst.minutes[prev, node]))
+            arrival = _arrive(clock, int(inst.minutes[prev, node]), None if taken else lunch)
+            start = _start(ctx, task, vehicle, arrival)
             if start is None:
                 continue
-            finish = session_end(task, vehicle.shift, start)
-            if finish + int(inst.minutes[node, end]) > vehicle.shift.end:
+            finish = session_end(task, shift, start)
+            now_taken = taken or start >= lunch[0] or finish > lunch[0]  # type: ignore[index]
+            back = int(inst.minutes[node, end])
+            if _arrive(finish, back, None if now_taken else lunch) > shift.end:
                 continue
             stops.append((node, start))
-            prev, clock = node, finish
+            prev, clock, taken = node, finish, now_taken
         out.append(stops)
     return out
 
@@ -62,7 +87,7 @@ def greedy_sequences(ctx: Context, inst, vehicles: Sequence[Vehicle]) -> list[li
         state.append((inst.depot_of[vehicle.start_point.key], vehicle.shift.start))
         ends.append(inst.depot_of[vehicle.end_point.key])
     sequences: list[list[int]] = [[] for _ in vehicles]
-    order = sorted(range(len(inst.live)), key=lambda i: _edf(inst.live[i]))
+    order = sorted(range(len(inst.live)), key=lambda i: edf_key(inst.live[i]))
     for i in order:
         task = inst.live[i]
         node = inst.first + i
@@ -99,11 +124,12 @@ def timed_solution(
     vehicles: Sequence[Vehicle],
     sequences: Sequence[Sequence[int]],
     status: str,
+    model_lunch: bool = False,
 ) -> RoutingSolution:
     """`sequences` (nodes per vehicle) re-timed by the planner's rules (:func:`retime`), in
     the routing core's solution format: a start for the search, or a plan as it is. Visits
     that no longer fit are dropped (pinned ones included: the caller decides)."""
-    timed = retime(ctx, inst, vehicles, sequences)
+    timed = retime(ctx, inst, vehicles, sequences, model_lunch)
     placed = {node for stops in timed for node, _ in stops}
     departures = []
     for v, stops in enumerate(timed):
@@ -121,6 +147,14 @@ def timed_solution(
         status=status,
         seconds=0.0,
     )
+
+
+def model_routes(
+    ctx: Context, inst, vehicles: Sequence[Vehicle], routes: Sequence[Sequence[int]]
+) -> list[list[int]]:
+    """`routes` without the visits the routing model cannot hold where they are (lunch
+    taken on the road, :func:`retime`): a start OR-Tools reads."""
+    return [[node for node, _ in r] for r in retime(ctx, inst, vehicles, routes, True)]
 
 
 def missed_deadlines(inst, solution: RoutingSolution) -> int:

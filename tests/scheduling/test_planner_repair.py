@@ -1,0 +1,94 @@
+"""Starts the routing model can read, and visits it left out put back under the
+planner's timing.
+
+The case: E1 (home at the Shanghai office) does A (2 h, in the city, 8 min away) then B
+(3 h, in the suburbs, 85 min from A, 90 min from home). As the planner times it, A ends
+11:08 and the engineer drives through lunch to start B at 13:00 and be home at 17:30. The
+routing model takes lunch off the road: B could only start 13:33 and E1 would be home at
+18:03, after the shift.
+"""
+
+from __future__ import annotations
+
+from scheduling.planner import prepare, routing_instance, routing_model
+from scheduling.planner_repair import insert_dropped
+from scheduling.planner_start import model_routes, retime, timed_solution
+from scheduling.policy import load_policy
+from scheduling.travel import GreatCircleTravel
+from tests.scheduling.plan_cases import MONDAY, assessment, at, engineer, problem, request
+
+POLICY = load_policy()
+ONE_DAY = POLICY.model_copy(
+    update={"planner": POLICY.planner.model_copy(update={"horizon_working_days": 1})}
+)
+
+
+def two_visit_day(deadline_a=None, deadline_b=None, hours_a="2", hours_b="3"):
+    """(ctx, instance, vehicles, node of A, node of B) for E1's Monday."""
+    reqs = [request("A", "C1", hours=hours_a), request("B", "C3", hours=hours_b)]
+    prob = problem(
+        reqs,
+        [
+            assessment("A", deadline_a or at(MONDAY, 18)),
+            assessment("B", deadline_b or at(MONDAY, 18)),
+        ],
+        [engineer("E1", {"pms"})],
+    )
+    prepared = prepare(prob, ONE_DAY, GreatCircleTravel(ONE_DAY))
+    inst = routing_instance(prepared.ctx, prepared.routable, prepared.vehicles)
+    node = {t.request_ref: inst.first + i for i, t in enumerate(inst.live)}
+    return prepared.ctx, inst, prepared.vehicles, node["A"], node["B"]
+
+
+def clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def test_the_planner_drives_through_lunch_the_model_does_not():
+    """A then B fits E1's day as the planner times it (B at 13:00); under the model's
+    reading B no longer fits, so the start handed to OR-Tools leaves it out."""
+    ctx, inst, vehicles, a, b = two_visit_day()
+    stops = retime(ctx, inst, vehicles, [[a, b]])[0]
+    assert [(n, clock(s)) for n, s in stops] == [(a, "09:08"), (b, "13:00")]
+    assert model_routes(ctx, inst, vehicles, [[a, b]]) == [[a]]
+
+
+def test_the_model_reads_the_start_it_is_given_only_without_lunch_on_the_road():
+    """OR-Tools refuses a start with B after A (it falls back to its own first
+    solution) and reads the model-timed one."""
+    ctx, inst, vehicles, a, b = two_visit_day()
+    core = routing_model(ctx, inst, vehicles, seed=0, limit=2, solution_limit=1)
+    assert core.solve([[a, b]]).first_solution_source != "initial_routes"
+    core = routing_model(ctx, inst, vehicles, seed=0, limit=2, solution_limit=1)
+    read = core.solve(model_routes(ctx, inst, vehicles, [[a, b]]))
+    assert read.first_solution_source == "initial_routes"
+
+
+def test_a_left_out_visit_is_put_back_where_the_planner_fits_it():
+    """With B left out, the repair puts it after A at 13:00 and re-times that route."""
+    ctx, inst, vehicles, a, b = two_visit_day()
+    only_a = timed_solution(ctx, inst, vehicles, [[a]], "test")
+    assert only_a.dropped == [b]
+    repaired = insert_dropped(ctx, inst, vehicles, only_a)
+    assert repaired.routes == [[a, b]] and repaired.dropped == []
+    assert clock(repaired.start_times[b]) == "13:00"
+    assert clock(repaired.departures[0]) == "09:00"
+
+
+def test_a_visit_is_not_put_back_where_it_makes_a_met_deadline_missed():
+    """A due 9:30 and B 2 h long: B fits before A too (as short a drive in total) but
+    would make A late, so B goes after A."""
+    ctx, inst, vehicles, a, b = two_visit_day(deadline_a=at(MONDAY, 9, 30), hours_b="2")
+    assert len(retime(ctx, inst, vehicles, [[b, a]])[0]) == 2
+    repaired = insert_dropped(ctx, inst, vehicles, timed_solution(ctx, inst, vehicles, [[a]], "t"))
+    assert repaired.routes == [[a, b]]
+    assert repaired.start_times[a] <= inst.live[a - inst.first].deadline_min
+
+
+def test_a_visit_that_fits_nowhere_stays_out():
+    """With A lasting 5 h, B fits neither before nor after it: it stays left out and the
+    solution is unchanged."""
+    ctx, inst, vehicles, a, b = two_visit_day(hours_a="5")
+    only_a = timed_solution(ctx, inst, vehicles, [[a]], "test")
+    assert only_a.dropped == [b]
+    assert insert_dropped(ctx, inst, vehicles, only_a) is only_a
