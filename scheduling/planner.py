@@ -15,7 +15,6 @@ speed (OR-Tools' search itself is deterministic).
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import time as _time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +25,7 @@ from scheduling.cost_legs import LegEnd, customer_end, place_end
 from scheduling.kpis import plan_kpis
 from scheduling.model import Place, Plan, Problem, Route, Unassigned, Visit
 from scheduling.planner_demand import day_demand
+from scheduling.planner_groups import engineer_groups, group_count, split_by_group
 from scheduling.planner_model import (
     Context,
     Task,
@@ -87,30 +87,15 @@ __all__ = [
 ]
 
 
-# Visits x vehicles per second of search above which the "auto" first solution is VROOM's:
-# OR-Tools' parallel cheapest insertion needs time in proportion to the pairs, and when the
-# budget ends before it completes, the visits it has not inserted yet are dropped
-# (measured: 2,000 requests x 150 engineers, 10 s per office, planned 849 of ~1,700).
-AUTO_LARGE_PAIRS_PER_SECOND = 4_000
-
-
 # Below this share of an office's budget left after building the starts, the search is
 # skipped (measured at 2,000/150: a 0.5 s search limit took 1.5 s and improved nothing).
 SEARCH_MIN_SHARE = 0.25
 
-
-def auto_first_solution(pairs: int, seconds: float) -> str:
-    """The "auto" first solution for `pairs` visit x vehicle pairs and a `seconds` budget.
-
-    OR-Tools' parallel cheapest insertion when it has time to finish: on the 100- and
-    500-request field scenarios it ends with more deadlines met than a VROOM start. Above
-    that, VROOM's routes or the greedy dispatcher's, whichever misses fewer deadlines
-    weighted by priority (at 2,000 requests VROOM's on a backlog, the dispatcher's on a
-    steady load; BENCHMARKS.md); the greedy dispatcher when pyvroom is not installed.
-    """
-    if pairs <= AUTO_LARGE_PAIRS_PER_SECOND * seconds:
-        return "ortools"
-    return "vroom" if importlib.util.find_spec("vroom") is not None else "greedy"
+# An office with more visit x vehicle pairs than this is searched in groups of engineers
+# from its start (scheduling/planner_groups.py): OR-Tools takes longer to read a start of
+# 2,000 requests' office (~300,000 pairs) than the budget (measured: over 10 s), and a
+# 500/40 office (~22,000 pairs) searches well whole.
+GROUP_PAIRS = 25_000
 
 
 class PlanningError(RuntimeError):
@@ -396,8 +381,14 @@ def _route_part(
     seed: int,
     limit: float,
     solution_limit: int | None,
+    start_keys: list[list[tuple]] | None = None,
 ) -> tuple[list[Visit], list, list[Unassigned]]:
-    """One routing search over `tasks` and `vehicles`; (visits, routes, unassigned)."""
+    """One routing search over `tasks` and `vehicles`; (visits, routes, unassigned).
+
+    `start_keys` (per vehicle, task keys in order) is the start when given; otherwise the
+    previous plan's routes, or the configured first solution. An office of more than
+    :data:`GROUP_PAIRS` visit x vehicle pairs is searched in groups of engineers from its
+    start."""
     began = _time.monotonic()  # building the model counts against `limit` too
     policy = ctx.policy
     inst = routing_instance(ctx, tasks, vehicles)
@@ -406,19 +397,27 @@ def _route_part(
         return [], [], unassigned
     live, first, depot_of, allowed = inst.live, inst.first, inst.depot_of, inst.allowed
     km, minutes = inst.km, inst.minutes
-    core = routing_model(ctx, inst, vehicles, seed, limit, solution_limit)
-    data = core.data
-    initial = _warm_start(ctx, live, vehicles, first)
+    core: RoutingCore | None = None  # a large office searched in groups never needs it
+    if start_keys is not None:
+        node_of = {t.key: first + i for i, t in enumerate(live)}
+        initial = [[node_of[k] for k in keys if k in node_of] for keys in start_keys]
+    else:
+        initial = _warm_start(ctx, live, vehicles, first)
     start = policy.planner.first_solution
     if start == "auto":
-        start = auto_first_solution(len(live) * len(vehicles), limit)
+        # The dispatcher's plan, re-timed the model's way: on the steady 100/10 and 500/40
+        # scenarios of generator seeds 1-4 it ends with fewer missed deadlines than
+        # OR-Tools' cheapest insertion and VROOM's routes, and at 2,000 requests cheapest
+        # insertion cannot finish (BENCHMARKS.md, field scenarios).
+        start = "greedy"
     # The dispatcher's plan (earliest deadline first): a start, and a floor the plan never
     # falls below by missed deadlines (it met more than the search on some generated
     # scenarios: BENCHMARKS.md, field scenarios of generator seeds 2-4).
     greedy = timed_solution(ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles), "greedy")
     alternatives: list[list[list[int]]] = []
     if initial is None and start == "vroom":
-        vroom_routes = vroom_sequences(_vroom_data(data, inst, vehicles), seconds=0.3 * limit)
+        core = routing_model(ctx, inst, vehicles, seed, limit, solution_limit)
+        vroom_routes = vroom_sequences(_vroom_data(core.data, inst, vehicles), 0.3 * limit)
         vroom = timed_solution(ctx, inst, vehicles, vroom_routes, "vroom")
         # VROOM knows no deadlines: the start is the one missing fewer (priority-weighted;
         # the dispatcher's on a steady load, BENCHMARKS.md, field 2,000/150), on a tie the
@@ -432,14 +431,19 @@ def _route_part(
         begin = greedy
     else:
         begin = None if initial is None else timed_solution(ctx, inst, vehicles, initial, "start")
-    left = limit - (_time.monotonic() - began)
-    core.params = dataclasses.replace(core.params, time_limit_s=max(0.5, left))
-    if begin is not None and left < SEARCH_MIN_SHARE * limit:
+    groups = group_count(len(live) * len(vehicles), GROUP_PAIRS)
+    if begin is not None and start_keys is None and groups > 1 and not _drops_pin(inst, begin):
+        ends = began + limit
+        return _route_groups(ctx, inst, vehicles, begin, groups, seed, ends, solution_limit)
+    if begin is not None and limit - (_time.monotonic() - began) < SEARCH_MIN_SHARE * limit:
         # Too little time left for the search to improve a start of this size, and
         # OR-Tools overruns short limits on large models (or returns nothing when even
         # reading the start takes longer): the start is the answer.
         solution = _keeping_pins(inst, begin)
     else:
+        core = core or routing_model(ctx, inst, vehicles, seed, limit, solution_limit)
+        left = limit - (_time.monotonic() - began)
+        core.params = dataclasses.replace(core.params, time_limit_s=max(0.5, left))
         try:
             solution = core.solve(
                 None if begin is None else model_routes(ctx, inst, vehicles, begin.routes),
@@ -468,6 +472,39 @@ def _route_part(
         task = nodes[node]
         code, text = dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
         unassigned.append(unassigned_entry(task.request_ref, code, text))
+    return visits, routes, unassigned
+
+
+def _route_groups(
+    ctx: Context,
+    inst: Instance,
+    vehicles: list[Vehicle],
+    begin: RoutingSolution,
+    count: int,
+    seed: int,
+    deadline: float,
+    solution_limit: int | None,
+) -> tuple[list[Visit], list, list[Unassigned]]:
+    """`inst` searched in `count` groups of engineers (:mod:`scheduling.planner_groups`),
+    each from `begin`'s routes with a share of the time left until `deadline` (monotonic
+    clock) proportional to its tasks; each group's plan is never worse than its part of
+    `begin` by missed deadlines, so neither is the whole."""
+    groups = engineer_groups(inst, vehicles, begin, count)
+    parts = [p for p in split_by_group(inst, vehicles, begin, groups) if p[0]]
+    visits: list[Visit] = []
+    routes: list = []
+    unassigned = list(inst.unassigned)
+    total = sum(len(p[0]) for p in parts)
+    for part_tasks, fleet, keys in parts:
+        left = max(0.5, deadline - _time.monotonic())
+        share = max(0.5, left * len(part_tasks) / total)
+        total -= len(part_tasks)
+        got = _route_part(
+            ctx, part_tasks, [vehicles[v] for v in fleet], seed, share, solution_limit, keys
+        )
+        visits.extend(got[0])
+        routes.extend(got[1])
+        unassigned.extend(got[2])
     return visits, routes, unassigned
 
 

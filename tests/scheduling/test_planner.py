@@ -678,15 +678,19 @@ def test_pinned_visit_on_a_day_without_shift_is_kept_as_is():
     assert {"R1", "R2"} <= set(by_ref(result))
 
 
-def test_auto_first_solution_is_cheapest_insertion_then_vroom_then_greedy(monkeypatch):
-    """Cheapest insertion while it can finish in the budget; above, VROOM; the greedy
-    dispatcher when pyvroom is not installed."""
-    import importlib.util
+def test_the_search_starts_from_the_dispatchers_plan(monkeypatch):
+    """With the "auto" first solution the routing search is handed the greedy
+    dispatcher's routes as its start, and reads them."""
+    from scheduling.routing import RoutingCore
 
-    from scheduling import planner
+    sources = []
+    real = RoutingCore.solve
 
-    per_second = planner.AUTO_LARGE_PAIRS_PER_SECOND
-    assert planner.auto_first_solution(per_second * 10, 10.0) == "ortools"
-    assert planner.auto_first_solution(per_second * 10 + 1, 10.0) == "vroom"
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
-    assert planner.auto_first_solution(per_second * 10 + 1, 10.0) == "greedy"
+    def spy(self, initial_routes=None, alternatives=()):
+        found = real(self, initial_routes, alternatives)
+        sources.append((initial_routes is not None, found.first_solution_source))
+        return found
+
+    monkeypatch.setattr(RoutingCore, "solve", spy)
+    solve(basic_problem())
+    assert sources == [(True, "initial_routes")]
