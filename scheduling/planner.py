@@ -36,7 +36,7 @@ from scheduling.planner_model import (
     spans_lunch,
 )
 from scheduling.planner_reasons import dropped_reason, no_vehicle_reason, stranded_reason
-from scheduling.planner_repair import insert_dropped
+from scheduling.planner_repair import insert_dropped, move_late
 from scheduling.planner_result import (
     empty_travel_days,
     fixed_routes,
@@ -453,9 +453,9 @@ def _route_part(
             # No first solution within the budget (a very large instance): the
             # dispatcher's greedy plan is returned rather than nothing (issue 4).
             solution = _keeping_pins(inst, greedy)
-    # The model takes lunch off the road, the plan need not: what the search left out
-    # may still fit as the planner times it.
-    solution = insert_dropped(ctx, inst, vehicles, solution)
+    # The model takes lunch off the road, the plan need not: what the search left out, or
+    # late, may still fit on time as the planner times it.
+    solution = move_late(ctx, inst, vehicles, insert_dropped(ctx, inst, vehicles, solution))
     # Never worse by the first criterion (deadlines met, unplanned visits counting as
     # missed) than its own start, which the search may not have used, or the dispatcher's.
     for floor in (begin, greedy):

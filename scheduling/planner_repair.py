@@ -1,40 +1,120 @@
-"""Putting back visits a routing search left out, under the planner's own timing.
+"""Mending a routing search's answer under the planner's own timing.
 
 The routing model is stricter than the planner about lunch (an engineer may drive
 through the break in a plan, not in the model: :func:`scheduling.planner_rules.lunch_breaks`),
-and its search is cut short by the budget. Both leave visits out that still fit an
-engineer-day as the planner times it. :func:`insert_dropped` inserts them, most urgent
-first, where they fit without missing any deadline the route met.
+and its search is cut short by the budget. Both leave visits out, or late, that fit an
+engineer-day on time as the planner times it (:func:`scheduling.planner_start.retime`).
+:func:`insert_dropped` puts the left-out visits back and :func:`move_late` moves late ones
+where they are on time, most urgent first, never missing a deadline the plan met.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from scheduling.planner_model import Context, Task, Vehicle
 from scheduling.planner_start import edf_key, retime
 from scheduling.routing import RoutingSolution
+
+Stops = list[tuple[int, int]]  # (node, start) per visit of one route
 
 
 def _weight(task: Task) -> int:
     return max(1, task.priority) if task.deadline_min is not None and not task.expired else 0
 
 
-def _missed(inst, stops: list[tuple[int, int]]) -> int:
-    """Priority-weighted deadlines missed on one timed route."""
-    missed = 0
-    for node, start in stops:
-        task = inst.live[node - inst.first]
-        if task.deadline_min is not None and start > task.deadline_min:
-            missed += _weight(task)
-    return missed
+class _Routes:
+    """A solution's routes being mended: each route re-timed by the planner's rules when
+    first looked at or changed."""
+
+    def __init__(self, ctx: Context, inst, vehicles: Sequence[Vehicle], solution) -> None:
+        self.ctx, self.inst, self.vehicles, self.solution = ctx, inst, vehicles, solution
+        self.routes = [list(r) for r in solution.routes]
+        self._timed: dict[int, Stops] = {}
+
+    def task(self, node: int) -> Task:
+        return self.inst.live[node - self.inst.first]
+
+    def time(self, v: int, route: list[int]) -> Stops | None:
+        """`route` on vehicle `v` as the planner times it; None when a visit does not fit."""
+        stops = retime(self.ctx, self.inst, [self.vehicles[v]], [route])[0]
+        return stops if len(stops) == len(route) else None
+
+    def stops(self, v: int) -> Stops | None:
+        if v not in self._timed:
+            self._timed[v] = self.time(v, self.routes[v]) or []
+        return self._timed[v] if len(self._timed[v]) == len(self.routes[v]) else None
+
+    def set(self, v: int, route: list[int], stops: Stops) -> None:
+        self.routes[v], self._timed[v] = route, stops
+
+    def missed(self, stops: Stops) -> int:
+        """Priority-weighted deadlines missed on one timed route."""
+        return sum(
+            _weight(self.task(node))
+            for node, start in stops
+            if self.task(node).deadline_min is not None and start > self.task(node).deadline_min
+        )
+
+    def late(self, node: int, start: int) -> bool:
+        deadline = self.task(node).deadline_min
+        return deadline is not None and not self.task(node).expired and start > deadline
+
+    def places(self, node: int, base: dict[int, list[int]]) -> Iterator[tuple]:
+        """Every fitting insertion of `node`: (added misses on the route, added km, vehicle,
+        position, new route, its stops), over the vehicles that may take it; `base`
+        overrides a vehicle's current route."""
+        inst = self.inst
+        for v in inst.allowed[self.task(node).key]:
+            route = base.get(v, self.routes[v])
+            current = self.time(v, route) if v in base else self.stops(v)
+            if current is None:
+                continue  # the route does not fit the planner's timing as it is
+            home = inst.depot_of[self.vehicles[v].start_point.key]
+            end = inst.depot_of[self.vehicles[v].end_point.key]
+            for pos in range(len(route) + 1):
+                candidate = [*route[:pos], node, *route[pos:]]
+                stops = self.time(v, candidate)
+                if stops is None:
+                    continue
+                prev = route[pos - 1] if pos else home
+                nxt = route[pos] if pos < len(route) else end
+                km = inst.km[prev, node] + inst.km[node, nxt] - inst.km[prev, nxt]
+                delta = self.missed(stops) - self.missed(current)
+                yield delta, float(km), v, pos, candidate, stops
+
+    def solution_now(self, dropped: list[int]) -> RoutingSolution:
+        """The mended solution: changed routes re-timed, the others as they were."""
+        old = self.solution
+        start_times = dict(old.start_times)
+        departures = list(old.departures)
+        for v, route in enumerate(self.routes):
+            if route == old.routes[v]:
+                continue
+            stops = self._timed[v]
+            start_times.update(stops)
+            if stops:
+                home = self.inst.depot_of[self.vehicles[v].start_point.key]
+                departures[v] = stops[0][1] - int(self.inst.minutes[home, stops[0][0]])
+        return RoutingSolution(
+            routes=self.routes,
+            start_times=start_times,
+            departures=departures,
+            returns=list(old.returns),
+            dropped=dropped,
+            objective=old.objective,
+            status=old.status,
+            seconds=old.seconds,
+            breaks=old.breaks,
+            first_solution_source=old.first_solution_source,
+        )
 
 
 def insert_dropped(
     ctx: Context, inst, vehicles: Sequence[Vehicle], solution: RoutingSolution
 ) -> RoutingSolution:
-    """`solution` with its dropped visits inserted where the planner's timing
-    (:func:`scheduling.planner_start.retime`) fits them, earliest deadline first.
+    """`solution` with its dropped visits inserted where the planner's timing fits them,
+    earliest deadline first.
 
     A visit goes where the priority-weighted deadlines missed grow least (its own counted
     as missed while it is out; never more misses than before), then where it adds the
@@ -42,65 +122,60 @@ def insert_dropped(
     """
     if not solution.dropped:
         return solution
-    routes = [list(r) for r in solution.routes]
-    timed: dict[int, list[tuple[int, int]]] = {}
-
-    def route_times(v: int) -> list[tuple[int, int]]:
-        if v not in timed:
-            timed[v] = retime(ctx, inst, [vehicles[v]], [routes[v]])[0]
-        return timed[v]
-
-    inserted: set[int] = set()
-    for node in sorted(solution.dropped, key=lambda n: edf_key(inst.live[n - inst.first])):
-        task = inst.live[node - inst.first]
-        if task.pinned is not None:
-            continue
-        best: tuple | None = None
-        for v in inst.allowed[task.key]:
-            route = routes[v]
-            if len(route_times(v)) != len(route):
-                continue  # the route does not fit the planner's timing as it is
-            before = _missed(inst, route_times(v)) + _weight(task)
-            home = inst.depot_of[vehicles[v].start_point.key]
-            end = inst.depot_of[vehicles[v].end_point.key]
-            for pos in range(len(route) + 1):
-                candidate = [*route[:pos], node, *route[pos:]]
-                stops = retime(ctx, inst, [vehicles[v]], [candidate])[0]
-                if len(stops) != len(candidate):
-                    continue
-                delta = _missed(inst, stops) - before
-                if delta > 0:
-                    continue
-                prev = route[pos - 1] if pos else home
-                nxt = route[pos] if pos < len(route) else end
-                extra = inst.km[prev, node] + inst.km[node, nxt] - inst.km[prev, nxt]
-                score = (delta, float(extra), v, pos)
-                if best is None or score < best[0]:
-                    best = (score, v, candidate, stops)
-        if best is not None:
-            _, v, candidate, stops = best
-            routes[v], timed[v] = candidate, stops
-            inserted.add(node)
-    if not inserted:
+    mend = _Routes(ctx, inst, vehicles, solution)
+    left: list[int] = []
+    for node in sorted(solution.dropped, key=lambda n: edf_key(mend.task(n))):
+        own = _weight(mend.task(node))
+        places = [] if mend.task(node).pinned else mend.places(node, {})
+        best = min((p for p in places if p[0] - own <= 0), default=None, key=_order)
+        if best is None:
+            left.append(node)
+        else:
+            mend.set(best[2], best[4], best[5])
+    if len(left) == len(solution.dropped):
         return solution
-    start_times = dict(solution.start_times)
-    departures = list(solution.departures)
-    for v, stops in timed.items():
-        if routes[v] == solution.routes[v]:
+    return mend.solution_now(left)
+
+
+def move_late(
+    ctx: Context, inst, vehicles: Sequence[Vehicle], solution: RoutingSolution
+) -> RoutingSolution:
+    """`solution` with each late visit (as the planner times its route) moved, earliest
+    deadline first, to the place where it is on time and the plan misses the fewest
+    priority-weighted deadlines, fewest added km next; only moves that miss fewer
+    deadlines in total are made."""
+    mend = _Routes(ctx, inst, vehicles, solution)
+    late = [
+        node
+        for v in range(len(mend.routes))
+        for node, start in (mend.stops(v) or [])
+        if mend.late(node, start) and mend.task(node).pinned is None
+    ]
+    where = {node: v for v, route in enumerate(mend.routes) for node in route}
+    moved = False
+    for node in sorted(late, key=lambda n: edf_key(mend.task(n))):
+        v0 = where[node]
+        was = mend.stops(v0)
+        without = [n for n in mend.routes[v0] if n != node]
+        rest = mend.time(v0, without)
+        if was is None or rest is None or not mend.late(node, dict(was)[node]):
+            continue  # on time by now (an earlier move made room), or not movable
+        freed = mend.missed(rest) - mend.missed(was)  # negative: the late visit is out
+        on_time = (
+            p
+            for p in mend.places(node, {v0: without})
+            if not mend.late(node, dict(p[5])[node]) and p[0] + freed < 0
+        )
+        best = min(on_time, default=None, key=_order)
+        if best is None:
             continue
-        start_times.update(stops)
-        first, start = stops[0]
-        home = inst.depot_of[vehicles[v].start_point.key]
-        departures[v] = start - int(inst.minutes[home, first])
-    return RoutingSolution(
-        routes=routes,
-        start_times=start_times,
-        departures=departures,
-        returns=list(solution.returns),
-        dropped=[n for n in solution.dropped if n not in inserted],
-        objective=solution.objective,
-        status=solution.status,
-        seconds=solution.seconds,
-        breaks=solution.breaks,
-        first_solution_source=solution.first_solution_source,
-    )
+        if best[2] != v0:
+            mend.set(v0, without, rest)
+            where[node] = best[2]
+        mend.set(best[2], best[4], best[5])
+        moved = True
+    return mend.solution_now(list(solution.dropped)) if moved else solution
+
+
+def _order(place: tuple) -> tuple:
+    return place[:4]  # fewest added misses, fewest added km, then vehicle and position

@@ -11,7 +11,7 @@ routing model takes lunch off the road: B could only start 13:33 and E1 would be
 from __future__ import annotations
 
 from scheduling.planner import prepare, routing_instance, routing_model
-from scheduling.planner_repair import insert_dropped
+from scheduling.planner_repair import insert_dropped, move_late
 from scheduling.planner_start import model_routes, retime, timed_solution
 from scheduling.policy import load_policy
 from scheduling.travel import GreatCircleTravel
@@ -23,8 +23,8 @@ ONE_DAY = POLICY.model_copy(
 )
 
 
-def two_visit_day(deadline_a=None, deadline_b=None, hours_a="2", hours_b="3"):
-    """(ctx, instance, vehicles, node of A, node of B) for E1's Monday."""
+def two_visit_day(deadline_a=None, deadline_b=None, hours_a="2", hours_b="3", engineers=1):
+    """(ctx, instance, vehicles, node of A, node of B) for Monday: E1's (and E2's...)."""
     reqs = [request("A", "C1", hours=hours_a), request("B", "C3", hours=hours_b)]
     prob = problem(
         reqs,
@@ -32,7 +32,7 @@ def two_visit_day(deadline_a=None, deadline_b=None, hours_a="2", hours_b="3"):
             assessment("A", deadline_a or at(MONDAY, 18)),
             assessment("B", deadline_b or at(MONDAY, 18)),
         ],
-        [engineer("E1", {"pms"})],
+        [engineer(f"E{i}", {"pms"}) for i in range(1, engineers + 1)],
     )
     prepared = prepare(prob, ONE_DAY, GreatCircleTravel(ONE_DAY))
     inst = routing_instance(prepared.ctx, prepared.routable, prepared.vehicles)
@@ -92,3 +92,35 @@ def test_a_visit_that_fits_nowhere_stays_out():
     only_a = timed_solution(ctx, inst, vehicles, [[a]], "test")
     assert only_a.dropped == [b]
     assert insert_dropped(ctx, inst, vehicles, only_a) is only_a
+
+
+def test_a_late_visit_moves_to_where_it_is_on_time():
+    """E1 does B then A, A due 10:00 and late: A moves ahead of B (on time at 9:08),
+    the cheaper of that and E2's free day."""
+    ctx, inst, vehicles, a, b = two_visit_day(deadline_a=at(MONDAY, 10), hours_b="2", engineers=2)
+    start = timed_solution(ctx, inst, vehicles, [[b, a], []], "test")
+    assert start.start_times[a] > inst.live[a - inst.first].deadline_min
+    moved = move_late(ctx, inst, vehicles, start)
+    assert moved.routes == [[a, b], []]
+    assert clock(moved.start_times[a]) == "09:08"
+
+
+def test_a_late_visit_moves_to_another_engineer_when_its_own_day_cannot_hold_it():
+    """As above, but B must start by 10:00 too (a first would make B late): A moves to
+    E2's free day instead."""
+    ctx, inst, vehicles, a, b = two_visit_day(
+        deadline_a=at(MONDAY, 10), deadline_b=at(MONDAY, 10, 30), hours_b="2", engineers=2
+    )
+    start = timed_solution(ctx, inst, vehicles, [[b, a], []], "test")
+    moved = move_late(ctx, inst, vehicles, start)
+    assert moved.routes == [[b], [a]]
+    assert clock(moved.start_times[a]) == "09:08"
+    assert clock(moved.departures[1]) == "09:00"
+
+
+def test_a_late_visit_stays_where_moving_it_makes_another_late():
+    """One engineer, B then A with A due 10:00: A first would be on time but make B (due
+    13:00) late; the plan would miss as many deadlines, so nothing moves."""
+    ctx, inst, vehicles, a, b = two_visit_day(deadline_a=at(MONDAY, 10), deadline_b=at(MONDAY, 11))
+    start = timed_solution(ctx, inst, vehicles, [[b, a]], "test")
+    assert move_late(ctx, inst, vehicles, start) is start
