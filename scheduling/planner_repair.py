@@ -10,6 +10,7 @@ where they are on time, most urgent first, never missing a deadline the plan met
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 
 from scheduling.planner_model import Context, Task, Vehicle
@@ -96,17 +97,8 @@ class _Routes:
             if stops:
                 home = self.inst.depot_of[self.vehicles[v].start_point.key]
                 departures[v] = stops[0][1] - int(self.inst.minutes[home, stops[0][0]])
-        return RoutingSolution(
-            routes=self.routes,
-            start_times=start_times,
-            departures=departures,
-            returns=list(old.returns),
-            dropped=dropped,
-            objective=old.objective,
-            status=old.status,
-            seconds=old.seconds,
-            breaks=old.breaks,
-            first_solution_source=old.first_solution_source,
+        return dataclasses.replace(
+            old, routes=self.routes, start_times=start_times, departures=departures, dropped=dropped
         )
 
 

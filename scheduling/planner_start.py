@@ -48,8 +48,8 @@ def retime(
     planner's rules; nodes that do not fit are left out.
 
     With `model_lunch`, under the routing model's stricter reading of the lunch break
-    too: the break is not taken while driving (a leg that would run into it arrives an
-    hour later), so the routes are a start OR-Tools can read (one infeasible route makes
+    too: the break is not taken while driving (a leg that would run into it arrives the
+    break's length later), so the routes are a start OR-Tools can read (one infeasible route makes
     it refuse the whole start)."""
     out: list[list[tuple[int, int]]] = []
     for v, sequence in enumerate(sequences):
