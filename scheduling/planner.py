@@ -407,8 +407,8 @@ def _route_part(
     if start == "auto":
         # The dispatcher's plan, re-timed the model's way: on the steady 100/10 and 500/40
         # scenarios of generator seeds 1-4 it ends with fewer missed deadlines than
-        # OR-Tools' cheapest insertion and VROOM's routes, and at 2,000 requests cheapest
-        # insertion cannot finish (BENCHMARKS.md, field scenarios).
+        # OR-Tools' cheapest insertion; at 2,000 requests cheapest insertion cannot finish
+        # and VROOM's routes met no more deadlines (BENCHMARKS.md, field scenarios).
         start = "greedy"
     # The dispatcher's plan (earliest deadline first): a start, and a floor the plan never
     # falls below by missed deadlines (it met more than the search on some generated
