@@ -10,6 +10,10 @@ routing model takes lunch off the road: B could only start 13:33 and E1 would be
 
 from __future__ import annotations
 
+import random
+
+import pytest
+
 from scheduling.planner import prepare, routing_instance, routing_model
 from scheduling.planner_repair import insert_dropped, move_late
 from scheduling.planner_start import model_routes, retime, timed_solution
@@ -124,3 +128,27 @@ def test_a_late_visit_stays_where_moving_it_makes_another_late():
     ctx, inst, vehicles, a, b = two_visit_day(deadline_a=at(MONDAY, 10), deadline_b=at(MONDAY, 11))
     start = timed_solution(ctx, inst, vehicles, [[b, a]], "test")
     assert move_late(ctx, inst, vehicles, start) is start
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_every_model_timed_start_is_read_by_the_model(case):
+    """Whatever the visits' lengths and order, a day re-timed the model's way (lunch off
+    the road, long visits holding it) is a start OR-Tools reads."""
+    rng = random.Random(case)
+    places = ["C1", "C2", "C3", "C3", "C5"]  # the suburb (85-90 min away) twice as likely
+    reqs = [
+        request(f"V{i}", rng.choice(places), hours=str(rng.choice([1.5, 2, 2.5, 3, 4])))
+        for i in range(rng.randint(2, 3))
+    ]
+    prob = problem(
+        reqs, [assessment(r.request_ref, at(MONDAY, 18)) for r in reqs], [engineer("E1", {"pms"})]
+    )
+    prepared = prepare(prob, ONE_DAY, GreatCircleTravel(ONE_DAY))
+    ctx, vehicles = prepared.ctx, prepared.vehicles
+    inst = routing_instance(ctx, prepared.routable, vehicles)
+    order = [inst.first + i for i in range(len(inst.live))]
+    rng.shuffle(order)
+    start = model_routes(ctx, inst, vehicles, [order])
+    assert start[0] or not retime(ctx, inst, vehicles, [order])[0]
+    core = routing_model(ctx, inst, vehicles, seed=0, limit=2, solution_limit=1)
+    assert core.solve(start).first_solution_source == "initial_routes"
