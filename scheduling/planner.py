@@ -282,7 +282,8 @@ def routing_instance(ctx: Context, tasks: list[Task], vehicles: list[Vehicle]) -
     lengths = np.array([v.shift.end - v.shift.start for v in vehicles], dtype=np.int64)
     overtime = np.array([v.shift.overtime for v in vehicles], dtype=bool)
     engineer_ids = sorted({v.engineer_id for v in vehicles})
-    engineer_of = np.array([engineer_ids.index(v.engineer_id) for v in vehicles], dtype=np.int64)
+    index_of = {eid: i for i, eid in enumerate(engineer_ids)}
+    engineer_of = np.array([index_of[v.engineer_id] for v in vehicles], dtype=np.int64)
     for i, task in enumerate(tasks):
         there = all_minutes[starts, first + i]
         back = all_minutes[first + i, ends]
@@ -357,17 +358,33 @@ def _route(
             votes[office] = votes.get(office, 0) + 1
         office = min(votes, key=lambda o: (-votes[o], o))
         parts.setdefault(office, []).append(task)
+    searches = [
+        (parts[office], [v for v in vehicles if office_of[v.engineer_id] == office], None)
+        for office in sorted(parts)
+    ]
+    found = _search_in_turn(ctx, searches, seed, began + limit, solution_limit)
+    return found[0], found[1], whole.unassigned + found[2]
+
+
+def _search_in_turn(
+    ctx: Context,
+    searches: list[tuple[list[Task], list[Vehicle], list[list[tuple]] | None]],
+    seed: int,
+    deadline: float,
+    solution_limit: int | None,
+) -> tuple[list[Visit], list, list[Unassigned]]:
+    """(tasks, vehicles, start keys) searched one after another by :func:`_route_part`,
+    each with a share of the time left until `deadline` (monotonic clock) proportional to
+    its tasks; their visits, routes and unassigned together."""
     visits: list[Visit] = []
     routes: list = []
-    unassigned = list(whole.unassigned)
-    total = len(whole.live)
-    for office in sorted(parts):
-        part = parts[office]
-        left = max(0.5, limit - (_time.monotonic() - began))
-        share = max(0.5, left * len(part) / total)
-        total -= len(part)
-        fleet = [v for v in vehicles if office_of[v.engineer_id] == office]
-        got = _route_part(ctx, part, fleet, seed, share, solution_limit)
+    unassigned: list[Unassigned] = []
+    total = sum(len(tasks) for tasks, _, _ in searches)
+    for tasks, fleet, start_keys in searches:
+        left = max(0.5, deadline - _time.monotonic())
+        share = max(0.5, left * len(tasks) / total)
+        total -= len(tasks)
+        got = _route_part(ctx, tasks, fleet, seed, share, solution_limit, start_keys)
         visits.extend(got[0])
         routes.extend(got[1])
         unassigned.extend(got[2])
@@ -486,26 +503,16 @@ def _route_groups(
     solution_limit: int | None,
 ) -> tuple[list[Visit], list, list[Unassigned]]:
     """`inst` searched in `count` groups of engineers (:mod:`scheduling.planner_groups`),
-    each from `begin`'s routes with a share of the time left until `deadline` (monotonic
-    clock) proportional to its tasks; each group's plan is never worse than its part of
-    `begin` by missed deadlines, so neither is the whole."""
+    each from `begin`'s routes, until `deadline` (monotonic clock); each group's plan is
+    never worse than its part of `begin` by missed deadlines, so neither is the whole."""
     groups = engineer_groups(inst, vehicles, begin, count)
-    parts = [p for p in split_by_group(inst, vehicles, begin, groups) if p[0]]
-    visits: list[Visit] = []
-    routes: list = []
-    unassigned = list(inst.unassigned)
-    total = sum(len(p[0]) for p in parts)
-    for part_tasks, fleet, keys in parts:
-        left = max(0.5, deadline - _time.monotonic())
-        share = max(0.5, left * len(part_tasks) / total)
-        total -= len(part_tasks)
-        got = _route_part(
-            ctx, part_tasks, [vehicles[v] for v in fleet], seed, share, solution_limit, keys
-        )
-        visits.extend(got[0])
-        routes.extend(got[1])
-        unassigned.extend(got[2])
-    return visits, routes, unassigned
+    searches = [
+        (tasks, [vehicles[v] for v in fleet], keys)
+        for tasks, fleet, keys in split_by_group(inst, vehicles, begin, groups)
+        if tasks
+    ]
+    found = _search_in_turn(ctx, searches, seed, deadline, solution_limit)
+    return found[0], found[1], inst.unassigned + found[2]
 
 
 def routing_model(
