@@ -14,14 +14,10 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 
 from scheduling.planner_model import Context, Task, Vehicle
-from scheduling.planner_start import edf_key, retime
+from scheduling.planner_start import deadline_weight, edf_key, retime
 from scheduling.routing import RoutingSolution
 
 Stops = list[tuple[int, int]]  # (node, start) per visit of one route
-
-
-def _weight(task: Task) -> int:
-    return max(1, task.priority) if task.deadline_min is not None and not task.expired else 0
 
 
 class _Routes:
@@ -51,15 +47,13 @@ class _Routes:
 
     def missed(self, stops: Stops) -> int:
         """Priority-weighted deadlines missed on one timed route."""
-        return sum(
-            _weight(self.task(node))
-            for node, start in stops
-            if self.task(node).deadline_min is not None and start > self.task(node).deadline_min
-        )
+        late = (node for node, start in stops if self.late(node, start))
+        return sum(deadline_weight(self.task(node)) for node in late)
 
     def late(self, node: int, start: int) -> bool:
-        deadline = self.task(node).deadline_min
-        return deadline is not None and not self.task(node).expired and start > deadline
+        """True when the visit at `node` starting at `start` misses a deadline that counts."""
+        task = self.task(node)
+        return deadline_weight(task) > 0 and start > task.deadline_min  # type: ignore[operator]
 
     def places(self, node: int, base: dict[int, list[int]]) -> Iterator[tuple]:
         """Every fitting insertion of `node`: (added misses on the route, added km, vehicle,
@@ -73,6 +67,7 @@ class _Routes:
                 continue  # the route does not fit the planner's timing as it is
             home = inst.depot_of[self.vehicles[v].start_point.key]
             end = inst.depot_of[self.vehicles[v].end_point.key]
+            missed_now = self.missed(current)
             for pos in range(len(route) + 1):
                 candidate = [*route[:pos], node, *route[pos:]]
                 stops = self.time(v, candidate)
@@ -81,7 +76,7 @@ class _Routes:
                 prev = route[pos - 1] if pos else home
                 nxt = route[pos] if pos < len(route) else end
                 km = inst.km[prev, node] + inst.km[node, nxt] - inst.km[prev, nxt]
-                delta = self.missed(stops) - self.missed(current)
+                delta = self.missed(stops) - missed_now
                 yield delta, float(km), v, pos, candidate, stops
 
     def solution_now(self, dropped: list[int]) -> RoutingSolution:
@@ -117,7 +112,7 @@ def insert_dropped(
     mend = _Routes(ctx, inst, vehicles, solution)
     left: list[int] = []
     for node in sorted(solution.dropped, key=lambda n: edf_key(mend.task(n))):
-        own = _weight(mend.task(node))
+        own = deadline_weight(mend.task(node))
         places = [] if mend.task(node).pinned else mend.places(node, {})
         best = min((p for p in places if p[0] - own <= 0), default=None, key=_order)
         if best is None:

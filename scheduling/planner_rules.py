@@ -176,8 +176,6 @@ def earliest_arrival(ctx: Context, task: Task, vehicles: list[Vehicle]) -> int |
         back = ctx.travel.leg(task.point, vehicle.end_point)[1]
         if not can_serve(task, vehicle, there, back):
             continue
-        arrival = max(
-            task.earliest, vehicle.shift.start + ctx.travel.leg(vehicle.start_point, task.point)[1]
-        )
+        arrival = max(task.earliest, vehicle.shift.start + there)
         best = arrival if best is None else min(best, arrival)
     return best

@@ -164,9 +164,13 @@ def missed_deadlines(inst, solution: RoutingSolution) -> int:
     prices minutes late, not misses)."""
     missed = 0
     for offset, task in enumerate(inst.live):
-        if task.deadline_min is None or task.expired:
-            continue
         start = solution.start_times.get(inst.first + offset)
-        if start is None or start > task.deadline_min:
-            missed += max(1, task.priority)
+        if start is None or (task.deadline_min is not None and start > task.deadline_min):
+            missed += deadline_weight(task)
     return missed
+
+
+def deadline_weight(task: Task) -> int:
+    """What missing `task`'s deadline counts for in :func:`missed_deadlines`: its priority
+    (at least 1); 0 without a deadline or for an expired request."""
+    return max(1, task.priority) if task.deadline_min is not None and not task.expired else 0
