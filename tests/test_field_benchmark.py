@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from benchmarks.baselines import greedy_plan, vroom_plan
 from benchmarks.field import meetable_alone, met, scenario
 from scheduling.kpis import due_refs
+from scheduling.model import Zone
 from scheduling.policy import load_policy
 from scheduling.validate import assert_valid
+from tests.scheduling import plan_cases as hand
 from tests.scheduling.plan_cases import MONDAY, training_away_problem
 
 POLICY = load_policy()
@@ -52,3 +55,37 @@ def test_baselines_report_visits_on_a_training_travel_day_as_the_planner_does():
         visits = {v.request_ref: v for v in result.visits}
         assert visits["R1"].day == MONDAY and visits["R1"].lodging
         assert not result.unassigned
+
+
+def test_vroom_given_the_deadlines_meets_one_it_misses_without_them():
+    """Monday holds either two short city calls the customers accept only that day, or
+    the suburban job due that evening with one of them. Given only the customers' dates,
+    VROOM plans all three and the suburban job runs late on Tuesday; given the deadlines
+    it keeps that job on time and leaves a city call out."""
+    planner = POLICY.planner.model_copy(update={"horizon_working_days": 2})
+    policy = POLICY.model_copy(update={"planner": planner})
+    monday_only = (MONDAY, MONDAY)
+    requests = [
+        hand.request("A", "C3", hours="3"),
+        hand.request("B", "C1", hours="1.5", window=monday_only),
+        hand.request("C", "C2", hours="1.5", window=monday_only),
+    ]
+    tuesday_evening = hand.at(MONDAY + timedelta(days=1), 18)
+    case = hand.problem(
+        requests,
+        [
+            hand.assessment("A", hand.at(MONDAY, 18), priority=8, zone=Zone.SUBURBAN),
+            hand.assessment("B", tuesday_evening, priority=1),
+            hand.assessment("C", tuesday_evening, priority=1),
+        ],
+        [hand.engineer("E1", {"pms"})],
+    )
+    blind = vroom_plan(case, policy, seconds=1)
+    due = vroom_plan(case, policy, seconds=1, deadlines=True)
+    for result in (blind, due):
+        assert_valid(result, case, policy)
+    late = {v.request_ref for v in blind.visits if v.late}
+    assert late == {"A"} and not blind.unassigned
+    visits = {v.request_ref: v for v in due.visits}
+    assert visits["A"].day == MONDAY and not visits["A"].late
+    assert len(due.unassigned) == 1 and due.unassigned[0].request_ref in {"B", "C"}
