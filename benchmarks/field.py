@@ -22,10 +22,12 @@ Travel cost is priced as finance prices it (:func:`scheduling.costs.plan_trips`)
 A deadline is *meetable* when the request, planned alone with every engineer free, is on
 time (:func:`meetable_alone`); ``met_meetable`` is the share of those met in the plan: 1.0
 is the issue's "every meetable deadline met". Capacity can make it unreachable (the
-backlog load), so it is a yardstick, not a bound. Prints a table to paste into
+backlog load), so it is a yardstick; ``unavoidable`` counts the meetable deadlines that
+no plan can meet together, by an upper bound on those met
+(:func:`benchmarks.meetable.together_bound`). Prints a table to paste into
 BENCHMARKS.md; ``--json`` writes one record per scenario, load and solver: requests,
 engineers, load, solver, seconds, on_time_share, met_meetable, planned, travel_cost (plus
-meetable, late, unassigned, lodging_nights, violations).
+meetable, unavoidable, late, unassigned, lodging_nights, violations).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.baselines import greedy_plan, vroom_plan
+from benchmarks.meetable import together_bound
 from benchmarks.report import print_table, write_json
 from scheduling.assessment import assess
 from scheduling.generate import generate_dataset
@@ -130,6 +133,7 @@ def record(
     load: str,
     solver: str,
     meetable: set[str],
+    unavoidable: int,
 ) -> dict:
     """One row of the table (and of --json) for one solver's plan of one scenario."""
     kpis = result.kpis
@@ -141,6 +145,7 @@ def record(
         "seconds": round(seconds, 2),
         "on_time_share": kpis["on_time_share"],
         "meetable": len(meetable),
+        "unavoidable": unavoidable,
         "met_meetable": round(met(result, meetable), 4),
         "planned": kpis["requests_planned"],
         "travel_cost": kpis["travel_cost"],
@@ -170,9 +175,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"unknown load {load!r}: {', '.join(LOADS)}")
             problem = scenario(requests, engineers, args.seed, policy, load)
             meetable = meetable_alone(problem, policy)
+            unavoidable = together_bound(problem, policy, meetable).unavoidable
             for solver in args.solvers.split(","):
                 result, seconds = run(solver, problem, policy, args.seconds, args.seed)
-                records.append(record(problem, policy, result, seconds, load, solver, meetable))
+                row = record(problem, policy, result, seconds, load, solver, meetable, unavoidable)
+                records.append(row)
                 print(json.dumps(records[-1]), file=sys.stderr, flush=True)
     print_table(records, ("load", "solver"))
     write_json(args.json, records)

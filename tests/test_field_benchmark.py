@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from benchmarks.baselines import greedy_plan, vroom_plan
 from benchmarks.field import meetable_alone, met, scenario
+from benchmarks.meetable import together_bound
 from scheduling.kpis import due_refs
-from scheduling.model import Zone
-from scheduling.policy import load_policy
+from scheduling.model import Engineer, Kind, Office, Problem, Zone
+from scheduling.planner import plan
+from scheduling.policy import Policy, load_policy
 from scheduling.validate import assert_valid
 from tests.scheduling import plan_cases as hand
 from tests.scheduling.plan_cases import MONDAY, training_away_problem
@@ -89,3 +91,59 @@ def test_vroom_given_the_deadlines_meets_one_it_misses_without_them():
     visits = {v.request_ref: v for v in due.visits}
     assert visits["A"].day == MONDAY and not visits["A"].late
     assert len(due.unassigned) == 1 and due.unassigned[0].request_ref in {"B", "C"}
+
+
+def _two_trainings(second_trainer: Engineer | None) -> tuple[Problem, Policy]:
+    """Two two-day trainings in the city, each accepted only on Monday-Tuesday and due
+    Tuesday evening; one trainer in Shanghai and maybe a second one."""
+    planner = POLICY.planner.model_copy(update={"horizon_working_days": 4})
+    policy = POLICY.model_copy(update={"planner": planner})
+    days = (MONDAY, MONDAY + timedelta(days=1))
+    trainings = [
+        hand.request(ref, cid, hours="7", kind=Kind.TRAINING, sessions=2, skills={"training"},
+                     window=days)
+        for ref, cid in (("T1", "C1"), ("T2", "C2"))
+    ]  # fmt: skip
+    due = hand.at(days[1], 18)
+    trainers = [hand.engineer("E1", {"training"})]
+    if second_trainer is not None:
+        trainers.append(second_trainer)
+    case = hand.problem(
+        trainings, [hand.assessment(r.request_ref, due) for r in trainings], trainers
+    )
+    return replace(case, offices=(hand.SHANGHAI, GUANGZHOU)), policy
+
+
+GUANGZHOU = Office("GZ", "Guangzhou office", "Guangzhou", "CN", 23.1291, 113.2644)
+
+
+def test_bound_counts_trainings_one_trainer_cannot_give_on_the_same_days():
+    """Each training is on time planned alone, but one trainer cannot give both on the
+    same two days: one deadline is unavoidably missed. A second trainer in Shanghai makes
+    both meetable; one in Guangzhou (19 hours away, more than a shift) does not."""
+    cases = {
+        "alone": (None, 1),
+        "second in Shanghai": (hand.engineer("E2", {"training"}), 0),
+        "second in Guangzhou": (hand.engineer("E2", {"training"}, office="GZ"), 1),
+    }
+    for name, (second, unavoidable) in cases.items():
+        case, policy = _two_trainings(second)
+        meetable = meetable_alone(case, policy)
+        assert meetable == {"T1", "T2"}, name
+        bound = together_bound(case, policy, meetable)
+        assert (bound.unavoidable, bound.proven) == (unavoidable, True), name
+        result = greedy_plan(case, policy)
+        assert_valid(result, case, policy)
+        assert round(met(result, meetable) * 2) == 2 - unavoidable, name
+
+
+def test_no_plan_meets_more_deadlines_than_the_bound():
+    """On a generated scenario where some deadlines compete, the dispatcher's and the
+    planner's plans meet at most as many meetable deadlines as the bound allows."""
+    problem = scenario(60, 5, seed=3, policy=POLICY, load="backlog")
+    meetable = meetable_alone(problem, POLICY)
+    bound = together_bound(problem, POLICY, meetable)
+    assert bound.proven and bound.unavoidable > 0  # the trainings compete here
+    for result in (greedy_plan(problem, POLICY), plan(problem, POLICY, seed=1, time_limit=3)):
+        assert_valid(result, problem, POLICY)
+        assert round(met(result, meetable) * len(meetable)) <= bound.upper
