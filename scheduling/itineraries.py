@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from scheduling.calendars import calendar_for
 from scheduling.cost_legs import LegEnd, billed_leg, customer_end, place_end
 from scheduling.geo import haversine_km
 from scheduling.model import (
@@ -137,6 +138,7 @@ class Stop:
     notes: str
     leg: TravelLeg
     checklist: tuple[ChecklistItem, ...]
+    lunch_break: tuple[datetime, datetime] | None = None  # the office's break that day
 
     @property
     def key(self) -> tuple[str, int]:
@@ -150,8 +152,11 @@ class Stop:
 
     @property
     def lunch_included(self) -> bool:
-        """True when the work pauses for the lunch break (POLICY.md 4): it takes longer, start
-        to end, than the hours requested."""
+        """True when the engineer takes the lunch break on site, inside the work's start
+        to end (POLICY.md 4): a visit that pauses for it, or one long enough to hold it.
+        Without the day's break known, when the work takes longer than the hours asked."""
+        if self.lunch_break is not None:
+            return self.start < self.lunch_break[0] and self.lunch_break[1] < self.end
         return self.end - self.start > timedelta(hours=float(self.duration_hours))
 
 
@@ -357,6 +362,7 @@ def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[Engi
         office = _office(problem, engineer)
         tz = ZoneInfo(office.timezone if office else policy.general.timezone)
         home_city = office.city if office else ""
+        calendar = calendar_for(office, policy) if office else None
         days = []
         engineer_days = {d for eid, d in by_day if eid == engineer_id}
         engineer_days |= {d for eid, d in routes if eid == engineer_id}
@@ -378,7 +384,8 @@ def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[Engi
                 raise ItineraryError(
                     f"plan visits {sorted(left_out)} of {engineer_id} on {day} are in no route"
                 )
-            days.append(_day(route, day_visits, context, home_city, tz))
+            lunch = calendar.shift(day).lunch if calendar is not None else None
+            days.append(_day(route, day_visits, context, home_city, tz, lunch))
         out.append(
             EngineerItinerary(
                 engineer_id=engineer.engineer_id,
@@ -492,6 +499,7 @@ def _day(
     ctx: _Context,
     home_city: str,
     tz: ZoneInfo,
+    lunch: tuple[datetime, datetime] | None = None,
 ) -> DayItinerary:
     policy = ctx.policy
     stops: list[Stop] = []
@@ -564,6 +572,7 @@ def _day(
                 notes=request.notes,
                 leg=leg,
                 checklist=checklist(request, customer, visit.session),
+                lunch_break=lunch,
             )
         )
         here_label = customer.name

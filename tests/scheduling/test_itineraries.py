@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -253,3 +253,43 @@ def test_a_visit_paused_for_lunch_says_so_in_the_calendar_and_on_the_page():
     assert stop.lunch_included
     assert "lunch break included" in visit_description(stop, day)
     assert "lunch break included" in render_itinerary_html(itinerary)
+
+
+def test_a_long_visit_holding_lunch_says_so_and_a_morning_visit_does_not():
+    """A 7-hour training day holds the lunch break inside its hours (9:xx to 16:xx for 7
+    hours): its page says the break is included all the same, so the engineer knows to
+    take it on site. A 2-hour call done before noon says nothing of lunch."""
+    from scheduling.ical import visit_description
+    from scheduling.itinerary_html import render_itinerary_html
+    from scheduling.planner import plan
+    from tests.scheduling import plan_cases as cases
+
+    prob = cases.problem(
+        [
+            cases.request("T1", "C1", hours="7", kind=Kind.TRAINING, skills={"training"}),
+            cases.request("R1", "C2", hours="2"),
+        ],
+        [
+            cases.assessment("T1", cases.at(cases.MONDAY, 18)),
+            cases.assessment("R1", cases.at(cases.MONDAY, 10)),
+        ],
+        [cases.engineer("E1", {"training"}), cases.engineer("E2", {"pms"})],
+    )
+    base = load_policy()
+    planner = base.planner.model_copy(update={"horizon_working_days": 1})
+    policy = base.model_copy(update={"planner": planner})
+    result = plan(prob, policy, seed=0, time_limit=5)
+    stops = {
+        stop.request_ref: (stop, day, itinerary)
+        for itinerary in build_itineraries(result, prob, policy)
+        for day in itinerary.days
+        for stop in day.stops
+    }
+    training, day, itinerary = stops["T1"]
+    assert training.end - training.start == timedelta(hours=7)
+    assert training.lunch_included
+    assert "lunch break included" in visit_description(training, day)
+    assert "lunch break included" in render_itinerary_html(itinerary)
+    call, day, itinerary = stops["R1"]
+    assert call.end.hour < 12 and not call.lunch_included
+    assert "lunch break included" not in visit_description(call, day)
