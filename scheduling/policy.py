@@ -210,9 +210,6 @@ class PlannerSettings(_Section):
     horizon_working_days: PositiveInt = 10
     time_limit_seconds: Annotated[float, Field(gt=0)] = 30
     detour_factor: Annotated[float, Field(ge=1)] = 1.3
-    # Accepted, not used yet: the planner books a hotel night whenever a visit cannot be
-    # done as a day trip within one shift, whatever the distance (docs/planner.md).
-    overnight_min_km: Annotated[float, Field(gt=0)] = 150
     training_candidate_engineers: PositiveInt = 8
     # A single visit at least this long is booked whole-day with the trainings, before
     # routing (docs/planner.md): with its travel and the lunch break it fills the day.
@@ -281,6 +278,15 @@ def _minutes(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
+# Keys earlier policy files may still hold, with what became of them.
+_REMOVED = {
+    ("planner", "overnight_min_km"): (
+        "no longer a setting: a hotel night is booked whenever a visit does not fit one "
+        "shift as a day trip, whatever the distance (docs/planner.md)"
+    ),
+}
+
+
 def _describe(error: dict) -> str:
     loc = [str(part) for part in error["loc"]]
     value = error.get("input")
@@ -294,6 +300,8 @@ def _describe(error: dict) -> str:
     else:
         where = f"{'.'.join(loc)} = {value!r}"
     if error["type"] == "extra_forbidden":
+        if tuple(loc) in _REMOVED:
+            return f"{where}: {_REMOVED[tuple(loc)]}; delete the line"
         return f"{where}: unknown key (check the spelling against data/policy.toml)"
     return f"{where}: expected {_expectation(error['msg'])}"
 

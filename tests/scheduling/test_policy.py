@@ -135,6 +135,15 @@ def test_unknown_key_is_refused_as_a_likely_typo():
     )
 
 
+def test_a_removed_key_is_refused_saying_what_became_of_it():
+    """An older policy file with `planner.overnight_min_km` (never used, now removed) is
+    refused with the reason and what to do, not as a typo."""
+    document = edited(planner__overnight_min_km=150)
+    message = problem(document)
+    assert message.startswith("planner.overnight_min_km = 150: no longer a setting")
+    assert message.endswith("delete the line")
+
+
 def test_unknown_urgency_in_a_weight_table_is_refused():
     """A weight for an urgency that does not exist names the table and the key."""
     document = edited()
