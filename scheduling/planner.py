@@ -407,47 +407,24 @@ def _route_part(
     :data:`GROUP_PAIRS` visit x vehicle pairs is searched in groups of engineers from its
     start."""
     began = _time.monotonic()  # building the model counts against `limit` too
-    policy = ctx.policy
     inst = routing_instance(ctx, tasks, vehicles)
     unassigned = inst.unassigned
     if not inst.live:
         return [], [], unassigned
     live, first, depot_of, allowed = inst.live, inst.first, inst.depot_of, inst.allowed
     km, minutes = inst.km, inst.minutes
-    core: RoutingCore | None = None  # a large office searched in groups never needs it
     if start_keys is not None:
         node_of = {t.key: first + i for i, t in enumerate(live)}
         initial = [[node_of[k] for k in keys if k in node_of] for keys in start_keys]
     else:
         initial = _warm_start(ctx, live, vehicles, first)
-    start = policy.planner.first_solution
-    if start == "auto":
-        # The dispatcher's plan, re-timed the model's way: on the steady 100/10 and 500/40
-        # scenarios of generator seeds 1-4 it ends with fewer missed deadlines than
-        # OR-Tools' cheapest insertion; at 2,000 requests cheapest insertion cannot finish
-        # and VROOM's routes met no more deadlines (BENCHMARKS.md, field scenarios).
-        start = "greedy"
     # The dispatcher's plan (earliest deadline first): a start, and a floor the plan never
     # falls below by missed deadlines (it met more than the search on some generated
     # scenarios: BENCHMARKS.md, field scenarios of generator seeds 2-4).
     greedy = timed_solution(ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles), "greedy")
-    alternatives: list[list[list[int]]] = []
-    if initial is None and start == "vroom":
-        core = routing_model(ctx, inst, vehicles, seed, limit, solution_limit)
-        vroom_routes = vroom_sequences(_vroom_data(core.data, inst, vehicles), 0.3 * limit)
-        vroom = timed_solution(ctx, inst, vehicles, vroom_routes, "vroom")
-        # VROOM knows no deadlines: the start is the one missing fewer (priority-weighted;
-        # the dispatcher's on a steady load, BENCHMARKS.md, field 2,000/150), on a tie the
-        # one with the lower objective.
-        missed_vroom, missed_greedy = missed_deadlines(inst, vroom), missed_deadlines(inst, greedy)
-        if missed_vroom == missed_greedy:
-            begin, alternatives = vroom, [greedy.routes]
-        else:
-            begin = vroom if missed_vroom < missed_greedy else greedy
-    elif initial is None and start == "greedy":
-        begin = greedy
-    else:
-        begin = None if initial is None else timed_solution(ctx, inst, vehicles, initial, "start")
+    begin, alternatives, core = _choose_start(
+        ctx, inst, vehicles, initial, greedy, seed, limit, solution_limit
+    )
     groups = group_count(len(live) * len(vehicles), GROUP_PAIRS)
     if begin is not None and start_keys is None and groups > 1 and not _drops_pin(inst, begin):
         ends = began + limit
@@ -490,6 +467,45 @@ def _route_part(
         code, text = dropped_reason(ctx, task, [vehicles[v] for v in allowed[task.key]])
         unassigned.append(unassigned_entry(task.request_ref, code, text))
     return visits, routes, unassigned
+
+
+def _choose_start(
+    ctx: Context,
+    inst: Instance,
+    vehicles: list[Vehicle],
+    initial: list[list[int]] | None,
+    greedy: RoutingSolution,
+    seed: int,
+    limit: float,
+    solution_limit: int | None,
+) -> tuple[RoutingSolution | None, list[list[list[int]]], RoutingCore | None]:
+    """The search's start, other starts OR-Tools may try, and the routing model when
+    choosing had to build it. `initial` (given keys or the previous plan's routes) comes
+    first; else the policy's first solution: the dispatcher's plan (`greedy`), VROOM's
+    routes, or None for OR-Tools' own cheapest insertion."""
+    start = ctx.policy.planner.first_solution
+    if start == "auto":
+        # The dispatcher's plan, re-timed the model's way: on the steady 100/10 and 500/40
+        # scenarios of generator seeds 1-4 it ends with fewer missed deadlines than
+        # OR-Tools' cheapest insertion; at 2,000 requests cheapest insertion cannot finish
+        # and VROOM's routes met no more deadlines (BENCHMARKS.md, field scenarios).
+        start = "greedy"
+    if initial is not None:
+        return timed_solution(ctx, inst, vehicles, initial, "start"), [], None
+    if start == "greedy":
+        return greedy, [], None
+    if start != "vroom":
+        return None, [], None
+    core = routing_model(ctx, inst, vehicles, seed, limit, solution_limit)
+    vroom_routes = vroom_sequences(_vroom_data(core.data, inst, vehicles), 0.3 * limit)
+    vroom = timed_solution(ctx, inst, vehicles, vroom_routes, "vroom")
+    # VROOM knows no deadlines: the start is the one missing fewer (priority-weighted; the
+    # dispatcher's on a steady load, BENCHMARKS.md, field 2,000/150), on a tie the one
+    # with the lower objective.
+    missed_vroom, missed_greedy = missed_deadlines(inst, vroom), missed_deadlines(inst, greedy)
+    if missed_vroom == missed_greedy:
+        return vroom, [greedy.routes], core
+    return (vroom if missed_vroom < missed_greedy else greedy), [], core
 
 
 def _route_groups(
