@@ -18,7 +18,6 @@ Every baseline plan is checked by the same independent validator.
 from __future__ import annotations
 
 import time as _time
-from dataclasses import replace
 
 from scheduling.model import Plan, Problem, Route, Unassigned, Visit
 from scheduling.planner import (
@@ -32,7 +31,7 @@ from scheduling.planner import (
 )
 from scheduling.planner_result import routes_from_solution
 from scheduling.planner_rules import lunch_breaks, travel_cost, visit_dropped
-from scheduling.planner_start import greedy_sequences, timed_solution
+from scheduling.planner_start import greedy_sequences, timed_solution, vroom_on_time_sequences
 from scheduling.policy import Policy
 from scheduling.routing import RoutingData
 from scheduling.travel import GreatCircleTravel, TravelProvider
@@ -108,41 +107,13 @@ def vroom_plan(
     if inst.live:
         remaining = max(1.0, seconds - (_time.monotonic() - began))
         if deadlines:
-            on_time = _on_time_data(data, inst)
-            level = exploration_level
-            first = vroom_routes(on_time, timeout_s=remaining / 2, exploration_level=level)
-            data = _keeping(data, on_time, first)
-            remaining = max(1.0, seconds - (_time.monotonic() - began))
-        sequences = vroom_routes(data, timeout_s=remaining, exploration_level=exploration_level)
+            sequences = vroom_on_time_sequences(data, inst, remaining, exploration_level)
+        else:
+            sequences = vroom_routes(data, timeout_s=remaining, exploration_level=exploration_level)
     visits, routes, unassigned = _timed(
         prepared, inst, sequences, "VROOM baseline: left unplanned or no longer fits"
     )
     return finish(prepared, visits, routes, unassigned, seed, began)
-
-
-def _on_time_data(data: RoutingData, inst: Instance) -> RoutingData:
-    """`data` with each deadline as the latest start of its visits, where it leaves a
-    window (a deadline already past stays soft: VROOM is not given it)."""
-    windows = list(data.windows)
-    for node, task in enumerate(inst.live, start=inst.first):
-        lo, hi = windows[node]
-        if task.deadline_min is not None and lo <= task.deadline_min < hi:
-            windows[node] = (lo, task.deadline_min)
-    return replace(data, windows=windows)
-
-
-def _keeping(data: RoutingData, on_time: RoutingData, routes: list[list[int]]) -> RoutingData:
-    """`data` for the second solve: the visits of `routes` (solved on `on_time`) stay on
-    their vehicle, inside their on-time window and mandatory; the others keep `data`'s."""
-    windows = list(data.windows)
-    allowed = list(data.allowed_vehicles or [None] * data.num_nodes)
-    penalty = list(data.drop_penalty or [None] * data.num_nodes)
-    for vehicle, route in enumerate(routes):
-        for node in route:
-            windows[node] = on_time.windows[node]
-            allowed[node] = [vehicle]
-            penalty[node] = None
-    return replace(data, windows=windows, allowed_vehicles=allowed, drop_penalty=penalty)
 
 
 __all__ = ["greedy_plan", "vroom_plan"]

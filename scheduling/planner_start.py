@@ -9,6 +9,8 @@ out, so the first solution is feasible for the model by construction.
 
 from __future__ import annotations
 
+import dataclasses
+import time as _time
 from collections.abc import Sequence
 
 from scheduling.planner_model import Context, Task, Vehicle, session_end, session_start
@@ -116,6 +118,47 @@ def vroom_sequences(data, seconds: float, exploration_level: int = 5) -> list[li
     from scheduling.routing_vroom import vroom_routes
 
     return vroom_routes(data, timeout_s=seconds, exploration_level=exploration_level)
+
+
+def vroom_on_time_sequences(
+    data, inst, seconds: float, exploration_level: int = 5
+) -> list[list[int]]:
+    """VROOM's routes meeting every deadline it can. VROOM has no soft deadlines, so it
+    solves twice: first with each visit's deadline as its latest start (where that still
+    leaves a window), then, keeping the visits it placed on their vehicles and on time,
+    with the others back to their own windows. Half of `seconds` goes to the first solve."""
+    began = _time.monotonic()
+    on_time = _on_time_data(data, inst)
+    first = vroom_sequences(on_time, seconds / 2, exploration_level)
+    rest = max(0.5, seconds - (_time.monotonic() - began))
+    return vroom_sequences(_keeping(data, on_time, first), rest, exploration_level)
+
+
+def _on_time_data(data, inst):
+    """`data` with each deadline as the latest start of its visits, where it leaves a
+    window (a deadline already past stays soft: VROOM is not given it)."""
+    windows = list(data.windows)
+    for node, task in enumerate(inst.live, start=inst.first):
+        lo, hi = windows[node]
+        if task.deadline_min is not None and lo <= task.deadline_min < hi:
+            windows[node] = (lo, task.deadline_min)
+    return dataclasses.replace(data, windows=windows)
+
+
+def _keeping(data, on_time, routes: list[list[int]]):
+    """`data` for the second solve: the visits of `routes` (solved on `on_time`) stay on
+    their vehicle, inside their on-time window and mandatory; the others keep `data`'s."""
+    windows = list(data.windows)
+    allowed = list(data.allowed_vehicles or [None] * data.num_nodes)
+    penalty = list(data.drop_penalty or [None] * data.num_nodes)
+    for vehicle, route in enumerate(routes):
+        for node in route:
+            windows[node] = on_time.windows[node]
+            allowed[node] = [vehicle]
+            penalty[node] = None
+    return dataclasses.replace(
+        data, windows=windows, allowed_vehicles=allowed, drop_penalty=penalty
+    )
 
 
 def timed_solution(

@@ -214,7 +214,7 @@ class PlannerSettings(_Section):
     # A single visit at least this long is booked whole-day with the trainings, before
     # routing (docs/planner.md): with its travel and the lunch break it fills the day.
     full_day_hours: Annotated[float, Field(gt=0)] = 6
-    first_solution: Literal["auto", "ortools", "greedy", "vroom"] = "auto"
+    first_solution: Literal["auto", "ortools", "greedy", "vroom", "vroom_on_time"] = "auto"
     speed_kmh: Speeds = Speeds()
     weights: PlannerWeights = PlannerWeights()
 

@@ -107,6 +107,8 @@ def vroom_routes(
     )
     routes: list[list[int]] = [[] for _ in range(data.num_vehicles)]
     frame = solution.routes
+    if "id" not in frame.columns:  # no job on any route: pyvroom's table has no id column
+        return routes
     jobs = frame[frame["type"] == "job"]
     for vehicle, node in zip(jobs["vehicle_id"], jobs["id"], strict=True):
         routes[int(vehicle)].append(int(node))

@@ -556,10 +556,10 @@ def test_requests_intake_did_not_accept_are_listed_not_planned(status):
     assert [(u.request_ref, u.reason_code) for u in result.unassigned] == [("R1", str(status))]
 
 
-@pytest.mark.parametrize("start", ["greedy", "vroom"])
+@pytest.mark.parametrize("start", ["greedy", "vroom", "vroom_on_time"])
 def test_other_first_solutions_give_valid_complete_plans(start):
-    """Starting the search from the greedy dispatcher or from VROOM still plans
-    everything, validly."""
+    """Starting the search from the greedy dispatcher or from VROOM (given the deadlines
+    or not) still plans everything, validly."""
     planner = POLICY.planner.model_copy(update={"first_solution": start})
     result = solve(basic_problem(), POLICY.model_copy(update={"planner": planner}))
     assert not result.unassigned and len(result.visits) == 3
@@ -678,19 +678,33 @@ def test_pinned_visit_on_a_day_without_shift_is_kept_as_is():
     assert {"R1", "R2"} <= set(by_ref(result))
 
 
-def test_the_search_starts_from_the_dispatchers_plan(monkeypatch):
-    """With the "auto" first solution the routing search is handed the greedy
-    dispatcher's routes as its start, and reads them."""
+def test_auto_starts_from_vroom_given_the_deadlines_and_the_search_reads_it(monkeypatch):
+    """With the "auto" first solution an office searched whole starts from VROOM's routes
+    given the deadlines (when they miss no more deadlines than the dispatcher's plan),
+    and the routing search reads that start; an office searched in groups starts from
+    the dispatcher's plan and never asks VROOM."""
+    from scheduling import planner
     from scheduling.routing import RoutingCore
 
-    sources = []
-    real = RoutingCore.solve
+    sources, asked = [], []
+    real_solve, real_vroom = RoutingCore.solve, planner.vroom_on_time_sequences
 
-    def spy(self, initial_routes=None, alternatives=()):
-        found = real(self, initial_routes, alternatives)
+    def spy_solve(self, initial_routes=None, alternatives=()):
+        found = real_solve(self, initial_routes, alternatives)
         sources.append((initial_routes is not None, found.first_solution_source))
         return found
 
-    monkeypatch.setattr(RoutingCore, "solve", spy)
+    def spy_vroom(data, inst, seconds):
+        asked.append(len(inst.live))
+        return real_vroom(data, inst, seconds)
+
+    monkeypatch.setattr(RoutingCore, "solve", spy_solve)
+    monkeypatch.setattr(planner, "vroom_on_time_sequences", spy_vroom)
     solve(basic_problem())
+    assert asked == [3]
     assert sources == [(True, "initial_routes")]
+
+    asked.clear()
+    monkeypatch.setattr(planner, "GROUP_PAIRS", 1)
+    result = solve(basic_problem())
+    assert not asked and not result.unassigned

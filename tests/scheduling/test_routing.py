@@ -271,3 +271,25 @@ def test_the_cheaper_of_several_starts_is_the_one_searched_from():
     assert from_alternative.routes == good
     kept = RoutingCore(data, params).solve(good, [poor])
     assert kept.first_solution_source == "initial_routes" and kept.routes == good
+
+
+def test_vroom_leaves_every_job_out_when_none_fits_and_says_so_with_empty_routes():
+    """A job whose window closes before any vehicle can get there: VROOM assigns
+    nothing, and the routes come back empty rather than failing on VROOM's empty table."""
+    import numpy as np
+
+    from scheduling.routing import RoutingData
+    from scheduling.routing_vroom import vroom_routes
+
+    data = RoutingData(
+        time=np.array([[0, 60], [60, 0]]),
+        cost=np.array([[0, 60], [60, 0]]),
+        service=[0, 30],
+        windows=[(0, 1000), (0, 10)],
+        starts=[0],
+        ends=[0],
+        vehicle_windows=[(0, 1000)],
+        horizon=1000,
+        drop_penalty=[None, 100],
+    )
+    assert vroom_routes(data, timeout_s=1) == [[]]
