@@ -470,6 +470,10 @@ def _route_part(
     return visits, routes, unassigned
 
 
+# The share of an office's budget a VROOM start may take (the rest is the search's).
+VROOM_SHARE = 0.3
+
+
 def _choose_start(
     ctx: Context,
     inst: Instance,
@@ -505,9 +509,9 @@ def _choose_start(
     core = routing_model(ctx, inst, vehicles, seed, limit, solution_limit)
     data = _vroom_data(core.data, inst, vehicles)
     if start == "vroom":
-        vroom_routes = vroom_sequences(data, 0.3 * limit)
+        vroom_routes = vroom_sequences(data, VROOM_SHARE * limit)
     else:
-        vroom_routes = vroom_on_time_sequences(data, inst, 0.3 * limit)
+        vroom_routes = vroom_on_time_sequences(data, inst, VROOM_SHARE * limit)
     vroom = timed_solution(ctx, inst, vehicles, vroom_routes, "vroom")
     # VROOM knows no deadlines: the start is the one missing fewer (priority-weighted; the
     # dispatcher's on a steady load, BENCHMARKS.md, field 2,000/150), on a tie the one
