@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduling.model import Problem
@@ -64,28 +65,40 @@ class Bound:
         return self.meetable - self.upper
 
 
+def _components(near: np.ndarray) -> np.ndarray:
+    """Connected-component label per node of a symmetric boolean adjacency matrix."""
+    labels = np.full(len(near), -1)
+    for node in range(len(near)):
+        if labels[node] >= 0:
+            continue
+        labels[node] = node
+        frontier = np.array([node])
+        while frontier.size:
+            found = near[frontier].any(axis=0) & (labels < 0)
+            labels[found] = node
+            frontier = np.flatnonzero(found)
+    return labels
+
+
 def _reach(ctx: Context, sites: list[Point]) -> dict[str, set[str]]:
     """Per engineer, the customer sites (point keys) a journey of legs no longer than
-    their longest shift can reach from home through other sites."""
-    legs: dict[tuple[str, str], int] = {}
-
-    def minutes(a: Point, b: Point) -> int:
-        key = (a.key, b.key)
-        if key not in legs:
-            legs[key] = ctx.travel.leg(a, b)[1]
-        return legs[key]
-
+    their longest shift can reach from home through other sites. A leg counts in either
+    direction (generous, so the bound stays valid for a one-way matrix file)."""
+    homes = {eid: ctx.home(eid) for eid in ctx.shifts}
+    points = sites + list(homes.values())
+    _, minutes = ctx.travel.matrix(points)
+    minutes = np.minimum(minutes, minutes.T)
+    n = len(sites)
+    labels_by_limit: dict[int, np.ndarray] = {}
     out: dict[str, set[str]] = {}
-    for eid, shifts in ctx.shifts.items():
+    for k, (eid, shifts) in enumerate(ctx.shifts.items()):
         longest = max((s.end - s.start for s in shifts.values()), default=0)
-        frontier, reached = [ctx.home(eid)], set()
-        while frontier:
-            here = frontier.pop()
-            for site in sites:
-                if site.key not in reached and minutes(here, site) <= longest:
-                    reached.add(site.key)
-                    frontier.append(site)
-        out[eid] = reached
+        if longest not in labels_by_limit:
+            labels_by_limit[longest] = _components(minutes[:n, :n] <= longest)
+        labels = labels_by_limit[longest]
+        first_legs = minutes[n + k, :n] <= longest
+        reached = np.isin(labels, labels[first_legs])
+        out[eid] = {sites[i].key for i in np.flatnonzero(reached)}
     return out
 
 
@@ -142,6 +155,7 @@ def together_bound(
     reach = _reach(ctx, list({t.point.key: t.point for t in tasks}.values()))
 
     model = cp_model.CpModel()
+    others = len(meetable) - len(long)  # counted as met
     met = []
     holders: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
     for ref, sessions in long.items():
@@ -155,10 +169,12 @@ def together_bound(
                 options.append(var)
                 for start in starts:
                     holders[eid, start].append(var)
-        if options:
-            chosen = model.new_bool_var(f"met:{ref}")
-            model.add(sum(options) == chosen)
-            met.append(chosen)
+        if not options:  # cannot happen for a request on time alone; generous if it does
+            others += 1
+            continue
+        chosen = model.new_bool_var(f"met:{ref}")
+        model.add(sum(options) == chosen)
+        met.append(chosen)
     for used in holders.values():
         model.add_at_most_one(used)
     model.maximize(sum(met))
@@ -166,7 +182,6 @@ def together_bound(
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 1
     status = solver.solve(model)
-    others = len(meetable) - len(long)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Bound(len(meetable), len(meetable), False)
     upper = others + int(solver.best_objective_bound + 1e-6)
