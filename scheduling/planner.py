@@ -513,9 +513,9 @@ def _choose_start(
     else:
         vroom_routes = vroom_on_time_sequences(data, inst, VROOM_SHARE * limit)
     vroom = timed_solution(ctx, inst, vehicles, vroom_routes, "vroom")
-    # VROOM knows no deadlines: the start is the one missing fewer (priority-weighted; the
-    # dispatcher's on a steady load, BENCHMARKS.md, field 2,000/150), on a tie the one
-    # with the lower objective.
+    # VROOM's routes may still miss more (without the deadlines; or with them, where it
+    # left out what the dispatcher plans late): the start is the one missing fewer
+    # (priority-weighted), on a tie VROOM's with the dispatcher's as an alternative.
     missed_vroom, missed_greedy = missed_deadlines(inst, vroom), missed_deadlines(inst, greedy)
     if missed_vroom == missed_greedy:
         return vroom, [greedy.routes], core
@@ -656,8 +656,9 @@ def _vroom_data(data: RoutingData, inst: Instance, vehicles: list[Vehicle]) -> R
     `data` already (VROOM keeps them off its jobs; the re-timing then lets a visit pause
     for lunch)."""
     allowed = [None] * inst.first + [inst.allowed[t.key] for t in inst.live]
-    # Engineer-days cost the same to VROOM; a cent a day breaks its ties towards the
-    # earlier day, as the dispatcher would (the routing objective has no such term).
+    # Engineer-days cost the same to VROOM; one objective unit a day (a cent at the
+    # default weights) breaks its ties towards the earlier day, as a dispatcher would (the
+    # routing objective has no such term).
     first_day = min((v.day for v in vehicles), default=None)
     fixed = [(v.day - first_day).days for v in vehicles] if first_day else 0
     return dataclasses.replace(data, allowed_vehicles=allowed, vehicle_fixed_cost=fixed)
