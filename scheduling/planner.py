@@ -425,8 +425,9 @@ def _route_part(
     greedy = timed_solution(ctx, inst, vehicles, greedy_sequences(ctx, inst, vehicles), "greedy")
     groups = group_count(len(live) * len(vehicles), GROUP_PAIRS)
     begin, alternatives, core = _choose_start(
-        ctx, inst, vehicles, initial, greedy, seed, limit, solution_limit, groups > 1
-    )
+        ctx, inst, vehicles, initial, greedy, seed, limit, solution_limit, groups > 1,
+        group_part=start_keys is not None,
+    )  # fmt: skip
     if begin is not None and start_keys is None and groups > 1 and not _drops_pin(inst, begin):
         ends = began + limit
         return _route_groups(ctx, inst, vehicles, begin, groups, seed, ends, solution_limit)
@@ -484,6 +485,7 @@ def _choose_start(
     limit: float,
     solution_limit: int | None,
     grouped: bool = False,
+    group_part: bool = False,
 ) -> tuple[RoutingSolution | None, list[list[list[int]]], RoutingCore | None]:
     """The search's start, other starts OR-Tools may try, and the routing model when
     choosing had to build it. `initial` (given keys or the previous plan's routes) comes
@@ -491,7 +493,8 @@ def _choose_start(
     routes (`vroom`; `vroom_on_time` gives VROOM the deadlines), or None for OR-Tools'
     own cheapest insertion. Any VROOM start is kept only when it misses no more deadlines
     than the dispatcher's plan. "auto" is `vroom_on_time`, or `greedy` for an office
-    searched in groups (`grouped`)."""
+    searched in groups (`grouped`); a group of such an office (`group_part`, `initial`
+    its part of the office's start) tries VROOM given the deadlines against that part."""
     start = ctx.policy.planner.first_solution
     if start == "auto":
         # On the backlog 500/40 scenarios of generator seeds 1-3, VROOM given the
@@ -500,8 +503,12 @@ def _choose_start(
         # loads. An office searched in groups is too large for the whole-office model the
         # VROOM start needs (BENCHMARKS.md, field scenarios).
         start = "greedy" if grouped else "vroom_on_time"
+    other = greedy  # what a VROOM start must not miss more deadlines than
     if initial is not None:
-        return timed_solution(ctx, inst, vehicles, initial, "start"), [], None
+        other = timed_solution(ctx, inst, vehicles, initial, "start")
+        if not (group_part and ctx.policy.planner.first_solution == "auto"):
+            return other, [], None
+        start = "vroom_on_time"
     if start == "greedy":
         return greedy, [], None
     if start not in ("vroom", "vroom_on_time"):
@@ -516,10 +523,10 @@ def _choose_start(
     # VROOM's routes may still miss more (without the deadlines; or with them, where it
     # left out what the dispatcher plans late): the start is the one missing fewer
     # (priority-weighted), on a tie VROOM's with the dispatcher's as an alternative.
-    missed_vroom, missed_greedy = missed_deadlines(inst, vroom), missed_deadlines(inst, greedy)
-    if missed_vroom == missed_greedy:
-        return vroom, [greedy.routes], core
-    return (vroom if missed_vroom < missed_greedy else greedy), [], core
+    missed_vroom, missed_other = missed_deadlines(inst, vroom), missed_deadlines(inst, other)
+    if missed_vroom == missed_other:
+        return vroom, [other.routes], core
+    return (vroom if missed_vroom < missed_other else other), [], core
 
 
 def _route_groups(

@@ -682,7 +682,7 @@ def test_auto_starts_from_vroom_given_the_deadlines_and_the_search_reads_it(monk
     """With the "auto" first solution an office searched whole starts from VROOM's routes
     given the deadlines (when they miss no more deadlines than the dispatcher's plan),
     and the routing search reads that start; an office searched in groups starts from
-    the dispatcher's plan and never asks VROOM."""
+    the dispatcher's plan, and VROOM is asked only for each group's engineers."""
     from scheduling import planner
     from scheduling.routing import RoutingCore
 
@@ -695,16 +695,18 @@ def test_auto_starts_from_vroom_given_the_deadlines_and_the_search_reads_it(monk
         return found
 
     def spy_vroom(data, inst, seconds):
-        asked.append(len(inst.live))
+        asked.append((len(inst.live), data.num_vehicles))
         return real_vroom(data, inst, seconds)
 
     monkeypatch.setattr(RoutingCore, "solve", spy_solve)
     monkeypatch.setattr(planner, "vroom_on_time_sequences", spy_vroom)
     solve(basic_problem())
-    assert asked == [3]
+    ((tasks, office_vehicles),) = asked
+    assert tasks == 3
     assert sources == [(True, "initial_routes")]
 
     asked.clear()
     monkeypatch.setattr(planner, "GROUP_PAIRS", 1)
     result = solve(basic_problem())
-    assert not asked and not result.unassigned
+    assert asked and all(vehicles < office_vehicles for _, vehicles in asked)
+    assert not result.unassigned
