@@ -93,6 +93,9 @@ def test_vroom_given_the_deadlines_meets_one_it_misses_without_them():
     assert len(due.unassigned) == 1 and due.unassigned[0].request_ref in {"B", "C"}
 
 
+GUANGZHOU = Office("GZ", "Guangzhou office", "Guangzhou", "CN", 23.1291, 113.2644)
+
+
 def _two_trainings(second_trainer: Engineer | None) -> tuple[Problem, Policy]:
     """Two two-day trainings in the city, each accepted only on Monday-Tuesday and due
     Tuesday evening; one trainer in Shanghai and maybe a second one."""
@@ -112,9 +115,6 @@ def _two_trainings(second_trainer: Engineer | None) -> tuple[Problem, Policy]:
         trainings, [hand.assessment(r.request_ref, due) for r in trainings], trainers
     )
     return replace(case, offices=(hand.SHANGHAI, GUANGZHOU)), policy
-
-
-GUANGZHOU = Office("GZ", "Guangzhou office", "Guangzhou", "CN", 23.1291, 113.2644)
 
 
 def test_bound_counts_trainings_one_trainer_cannot_give_on_the_same_days():
