@@ -343,6 +343,7 @@ def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[Engi
     does not hold.
     """
     context = _Context(problem, policy)
+    calendars = {o.office_id: calendar_for(o, policy) for o in problem.offices}
     engineers = {e.engineer_id: e for e in problem.engineers}
     visits = {(v.engineer_id, v.request_ref, v.session): v for v in plan.visits}
 
@@ -362,7 +363,7 @@ def build_itineraries(plan: Plan, problem: Problem, policy: Policy) -> list[Engi
         office = _office(problem, engineer)
         tz = ZoneInfo(office.timezone if office else policy.general.timezone)
         home_city = office.city if office else ""
-        calendar = calendar_for(office, policy) if office else None
+        calendar = calendars.get(office.office_id) if office else None
         days = []
         engineer_days = {d for eid, d in by_day if eid == engineer_id}
         engineer_days |= {d for eid, d in routes if eid == engineer_id}
