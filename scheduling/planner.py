@@ -496,7 +496,8 @@ def _choose_start(
     searched in groups (`grouped`); a group of such an office (`group_part`, `initial`
     its part of the office's start) tries VROOM given the deadlines against that part."""
     start = ctx.policy.planner.first_solution
-    if start == "auto":
+    auto = start == "auto"
+    if auto:
         # On the backlog 500/40 scenarios of generator seeds 1-3, VROOM given the
         # deadlines ends with 11-32 fewer missed deadlines than the dispatcher's plan,
         # which ends with fewer than OR-Tools' cheapest insertion; the same on the steady
@@ -506,7 +507,7 @@ def _choose_start(
     other = greedy  # what a VROOM start must not miss more deadlines than
     if initial is not None:
         other = timed_solution(ctx, inst, vehicles, initial, "start")
-        if not (group_part and ctx.policy.planner.first_solution == "auto"):
+        if not (group_part and auto):
             return other, [], None
         start = "vroom_on_time"
     if start == "greedy":
