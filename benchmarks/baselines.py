@@ -31,7 +31,12 @@ from scheduling.planner import (
 )
 from scheduling.planner_result import routes_from_solution
 from scheduling.planner_rules import lunch_breaks, travel_cost, visit_dropped
-from scheduling.planner_start import greedy_sequences, timed_solution, vroom_on_time_sequences
+from scheduling.planner_start import (
+    greedy_sequences,
+    timed_solution,
+    vroom_on_time_sequences,
+    vroom_sequences,
+)
 from scheduling.policy import Policy
 from scheduling.routing import RoutingData
 from scheduling.travel import GreatCircleTravel, TravelProvider
@@ -81,8 +86,6 @@ def vroom_plan(
     """pyvroom on the same engineer-day instance, re-timed and validated. With
     `deadlines`, VROOM must meet every deadline it can (see the module docstring); half of
     the budget goes to each of its two solves."""
-    from scheduling.routing_vroom import vroom_routes
-
     began = _time.monotonic()
     prepared = prepare(problem, policy, travel or GreatCircleTravel(policy))
     ctx = prepared.ctx
@@ -109,7 +112,7 @@ def vroom_plan(
         if deadlines:
             sequences = vroom_on_time_sequences(data, inst, remaining, exploration_level)
         else:
-            sequences = vroom_routes(data, timeout_s=remaining, exploration_level=exploration_level)
+            sequences = vroom_sequences(data, remaining, exploration_level)
     visits, routes, unassigned = _timed(
         prepared, inst, sequences, "VROOM baseline: left unplanned or no longer fits"
     )

@@ -108,27 +108,28 @@ def _long_blocks(ctx: Context, sessions: list[Task], eid: str):
     calendar = ctx.calendar_of(eid)
     shifts = ctx.shifts[eid]
     drive = ctx.travel.leg(ctx.home(eid), sessions[0].point)[1]
+    # only the first shift of the horizon surely starts at home: before any other, the
+    # engineer may have slept next to the customer
+    opening = next(iter(shifts), None)
     for first in shifts:
         days, day = [first], first
         while len(days) < len(sessions):
             day = calendar.next_working_day(day)
             days.append(day)
-        if not all(d in shifts for d in days):
-            continue
-        fits = True
-        for k, (task, day) in enumerate(zip(sessions, days, strict=True)):
-            shift = shifts[day]
-            # only the first shift of the horizon surely starts at home: before any
-            # other, the engineer may have slept next to the customer
-            from_home = k == 0 and first == next(iter(shifts))
-            arrival = shift.start + (drive if from_home else 0)
-            if (shift.overtime and not task.emergency) or (
-                arrival > task.deadline_min or session_start(task, shift, arrival) is None
-            ):
-                fits = False
-                break
-        if fits:
+        if all(d in shifts for d in days) and all(
+            _on_time(task, shifts[day], drive if k == 0 and first == opening else 0)
+            for k, (task, day) in enumerate(zip(sessions, days, strict=True))
+        ):
             yield tuple(shifts[d].start for d in days)
+
+
+def _on_time(task: Task, shift, drive: int) -> bool:
+    """True when `task` can start on `shift`, reached `drive` minutes after its start, and
+    arrive by its deadline (an overtime shift only for an emergency)."""
+    arrival = shift.start + drive
+    if shift.overtime and not task.emergency:
+        return False
+    return arrival <= task.deadline_min and session_start(task, shift, arrival) is not None
 
 
 def together_bound(
