@@ -27,7 +27,12 @@ no plan can meet together, by an upper bound on those met
 (:func:`benchmarks.meetable.together_bound`). Prints a table to paste into
 BENCHMARKS.md; ``--json`` writes one record per scenario, load and solver: requests,
 engineers, load, solver, seconds, on_time_share, met_meetable, planned, travel_cost (plus
-meetable, unavoidable, late, unassigned, lodging_nights, violations).
+shared_cost, meetable, unavoidable, late, unassigned, lodging_nights, violations).
+
+A solver that plans fewer requests saves their travel, so ``shared_cost`` compares the
+solvers on equal service: each plan's travel cost for the requests that every solver of
+the run planned in full (:func:`benchmarks.shared_cost.shared_cost`; ``shared`` is their
+number).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.baselines import greedy_plan, vroom_plan
 from benchmarks.meetable import together_bound
 from benchmarks.report import print_table, write_json
+from benchmarks.shared_cost import planned_in_full, shared_cost
 from scheduling.assessment import assess
 from scheduling.generate import generate_dataset
 from scheduling.kpis import due_refs
@@ -156,6 +162,20 @@ def record(
     }
 
 
+def with_shared_cost(problem: Problem, policy, plans: list[tuple[dict, Plan]]) -> list[dict]:
+    """The rows of one scenario's plans, each with ``shared`` (how many requests every
+    plan planned in full) and ``shared_cost`` (its travel cost for those requests)."""
+    shared = set.intersection(*(planned_in_full(result) for _, result in plans))
+    rows = []
+    for row, result in plans:
+        cost = shared_cost(result, problem, policy, shared)
+        items = list(row.items())
+        at = [k for k, _ in items].index("travel_cost") + 1
+        items[at:at] = [("shared", len(shared)), ("shared_cost", str(cost))]
+        rows.append(dict(items))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenarios", default="100x10,500x40,2000x150")
@@ -176,11 +196,13 @@ def main(argv: list[str] | None = None) -> int:
             problem = scenario(requests, engineers, args.seed, policy, load)
             meetable = meetable_alone(problem, policy)
             unavoidable = together_bound(problem, policy, meetable).unavoidable
+            plans = []
             for solver in args.solvers.split(","):
                 result, seconds = run(solver, problem, policy, args.seconds, args.seed)
                 row = record(problem, policy, result, seconds, load, solver, meetable, unavoidable)
-                records.append(row)
-                print(json.dumps(records[-1]), file=sys.stderr, flush=True)
+                plans.append((row, result))
+                print(json.dumps(row), file=sys.stderr, flush=True)
+            records.extend(with_shared_cost(problem, policy, plans))
     print_table(records, ("load", "solver"))
     write_json(args.json, records)
     return 0
