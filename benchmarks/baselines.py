@@ -82,10 +82,11 @@ def vroom_plan(
     seconds: float = 30.0,
     exploration_level: int = 5,
     deadlines: bool = False,
+    threads: int = 1,
 ) -> Plan:
     """pyvroom on the same engineer-day instance, re-timed and validated. With
     `deadlines`, VROOM must meet every deadline it can (see the module docstring); half of
-    the budget goes to each of its two solves."""
+    the budget goes to each of its two solves. VROOM searches on `threads` threads."""
     began = _time.monotonic()
     prepared = prepare(problem, policy, travel or GreatCircleTravel(policy))
     ctx = prepared.ctx
@@ -110,9 +111,9 @@ def vroom_plan(
     if inst.live:
         remaining = max(1.0, seconds - (_time.monotonic() - began))
         if deadlines:
-            sequences = vroom_on_time_sequences(data, inst, remaining, exploration_level)
+            sequences = vroom_on_time_sequences(data, inst, remaining, exploration_level, threads)
         else:
-            sequences = vroom_sequences(data, remaining, exploration_level)
+            sequences = vroom_sequences(data, remaining, exploration_level, threads)
     visits, routes, unassigned = _timed(
         prepared, inst, sequences, "VROOM baseline: left unplanned or no longer fits"
     )

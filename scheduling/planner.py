@@ -18,6 +18,7 @@ import dataclasses
 import time as _time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from scheduling.planner_model import (
     make_vehicles,
     spans_lunch,
 )
+from scheduling.planner_parallel import can_fork, run_side_by_side, shares
 from scheduling.planner_reasons import dropped_reason, no_vehicle_reason, stranded_reason
 from scheduling.planner_repair import insert_dropped, move_late
 from scheduling.planner_result import (
@@ -210,6 +212,7 @@ def plan(
     time_limit: float | None = None,
     travel: TravelProvider | None = None,
     solution_limit: int | None = None,
+    workers: int | None = None,
 ) -> Plan:
     """Plan every open request of `problem` under `policy`; never returns an invalid plan.
 
@@ -217,10 +220,15 @@ def plan(
     with a reason code and sentence. `time_limit` defaults to
     ``policy.planner.time_limit_seconds``; the best plan found in it is returned.
     `solution_limit` stops the search after that many improving solutions, which makes the
-    result independent of the machine's speed. Raises :class:`PlanningError` when pinned
-    visits cannot be kept or the plan fails validation.
+    result independent of the machine's speed. `workers` (default
+    ``policy.planner.workers``) is how many processes the independent searches (one per
+    office, or per group of engineers) may run in side by side. Raises
+    :class:`PlanningError` when pinned visits cannot be kept or the plan fails validation.
     """
     began = _time.monotonic()
+    if workers is not None:
+        settings = policy.planner.model_copy(update={"workers": workers})
+        policy = policy.model_copy(update={"planner": settings})
     travel = travel or GreatCircleTravel(policy)
     limit = policy.planner.time_limit_seconds if time_limit is None else time_limit
     prepared = prepare(problem, policy, travel)
@@ -344,7 +352,7 @@ def _route(
     reached by two offices' engineers within a shift: each visit goes to the office owning
     most of the engineer-days that can take it, and each office is searched on its own
     with a share of the budget proportional to its visits (smaller models search far
-    better in the same time; issue 7 parallelises this split across workers).
+    better in the same time), side by side when ``planner.workers`` allows.
     """
     began = _time.monotonic()
     whole = routing_instance(ctx, tasks, vehicles)
@@ -363,29 +371,47 @@ def _route(
         (parts[office], [v for v in vehicles if office_of[v.engineer_id] == office], None)
         for office in sorted(parts)
     ]
-    found = _search_in_turn(ctx, searches, seed, began + limit, solution_limit)
+    found = _search_parts(ctx, searches, seed, began + limit, solution_limit)
     return found[0], found[1], whole.unassigned + found[2]
 
 
-def _search_in_turn(
+def _search_parts(
     ctx: Context,
     searches: list[tuple[list[Task], list[Vehicle], list[list[tuple]] | None]],
     seed: int,
     deadline: float,
     solution_limit: int | None,
 ) -> tuple[list[Visit], list, list[Unassigned]]:
-    """(tasks, vehicles, start keys) searched one after another by :func:`_route_part`,
-    each with a share of the time left until `deadline` (monotonic clock) proportional to
-    its tasks; their visits, routes and unassigned together."""
+    """(tasks, vehicles, start keys) searched by :func:`_route_part` until `deadline`
+    (monotonic clock); their visits, routes and unassigned together, in the order given.
+
+    With ``planner.workers`` above 1 the searches run side by side in that many processes
+    (:mod:`scheduling.planner_parallel`), each with its share of the processes' time, and
+    otherwise one after another, each with a share of the time left proportional to its
+    tasks."""
+    sizes = [len(tasks) for tasks, _, _ in searches]
+    workers = ctx.policy.planner.workers
+    if can_fork(workers, len(searches)):
+        budgets = shares(sizes, max(0.5, deadline - _time.monotonic()), workers)
+
+        def job(i: int):
+            tasks, fleet, start_keys = searches[i]
+            limit = max(0.5, min(budgets[i], deadline - _time.monotonic()))
+            return _route_part(ctx, tasks, fleet, seed, limit, solution_limit, start_keys)
+
+        found = run_side_by_side([partial(job, i) for i in range(len(searches))], sizes, workers)
+    else:
+        found = []
+        total = sum(sizes)
+        for tasks, fleet, start_keys in searches:
+            left = max(0.5, deadline - _time.monotonic())
+            share = max(0.5, left * len(tasks) / total)
+            total -= len(tasks)
+            found.append(_route_part(ctx, tasks, fleet, seed, share, solution_limit, start_keys))
     visits: list[Visit] = []
     routes: list = []
     unassigned: list[Unassigned] = []
-    total = sum(len(tasks) for tasks, _, _ in searches)
-    for tasks, fleet, start_keys in searches:
-        left = max(0.5, deadline - _time.monotonic())
-        share = max(0.5, left * len(tasks) / total)
-        total -= len(tasks)
-        got = _route_part(ctx, tasks, fleet, seed, share, solution_limit, start_keys)
+    for got in found:
         visits.extend(got[0])
         routes.extend(got[1])
         unassigned.extend(got[2])
@@ -549,7 +575,7 @@ def _route_groups(
         for tasks, fleet, keys in split_by_group(inst, vehicles, begin, groups)
         if tasks
     ]
-    found = _search_in_turn(ctx, searches, seed, deadline, solution_limit)
+    found = _search_parts(ctx, searches, seed, deadline, solution_limit)
     return found[0], found[1], inst.unassigned + found[2]
 
 

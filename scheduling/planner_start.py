@@ -113,15 +113,20 @@ def greedy_sequences(ctx: Context, inst, vehicles: Sequence[Vehicle]) -> list[li
     return sequences
 
 
-def vroom_sequences(data, seconds: float, exploration_level: int = 5) -> list[list[int]]:
-    """VROOM's routes for a RoutingData that carries allowed vehicles and lunch breaks."""
+def vroom_sequences(
+    data, seconds: float, exploration_level: int = 5, threads: int = 1
+) -> list[list[int]]:
+    """VROOM's routes for a RoutingData that carries allowed vehicles and lunch breaks,
+    searched on `threads` threads."""
     from scheduling.routing_vroom import vroom_routes
 
-    return vroom_routes(data, timeout_s=seconds, exploration_level=exploration_level)
+    return vroom_routes(
+        data, timeout_s=seconds, exploration_level=exploration_level, threads=threads
+    )
 
 
 def vroom_on_time_sequences(
-    data, inst, seconds: float, exploration_level: int = 5
+    data, inst, seconds: float, exploration_level: int = 5, threads: int = 1
 ) -> list[list[int]]:
     """VROOM's routes meeting every deadline it can. VROOM has no soft deadlines, so it
     solves twice: first with each visit's deadline as its latest start (where that still
@@ -129,9 +134,9 @@ def vroom_on_time_sequences(
     with the others back to their own windows. Half of `seconds` goes to the first solve."""
     began = _time.monotonic()
     on_time = _on_time_data(data, inst)
-    first = vroom_sequences(on_time, seconds / 2, exploration_level)
+    first = vroom_sequences(on_time, seconds / 2, exploration_level, threads)
     rest = max(0.5, seconds - (_time.monotonic() - began))
-    return vroom_sequences(_keeping(data, on_time, first), rest, exploration_level)
+    return vroom_sequences(_keeping(data, on_time, first), rest, exploration_level, threads)
 
 
 def _on_time_data(data, inst):

@@ -215,6 +215,7 @@ class PlannerSettings(_Section):
     # routing (docs/planner.md): with its travel and the lunch break it fills the day.
     full_day_hours: Annotated[float, Field(gt=0)] = 6
     first_solution: Literal["auto", "ortools", "greedy", "vroom", "vroom_on_time"] = "auto"
+    workers: PositiveInt = 1
     speed_kmh: Speeds = Speeds()
     weights: PlannerWeights = PlannerWeights()
 

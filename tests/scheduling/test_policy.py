@@ -120,6 +120,7 @@ def test_wrong_types_name_key_value_and_expectation(changes, message):
             {"zones__city_max_km": 100},
             "zones: city_max_km must not exceed suburban_max_km",
         ),
+        ({"planner__workers": 0}, "planner.workers = 0: expected a value greater than 0"),
     ],
 )
 def test_out_of_range_values_are_refused(changes, message):
