@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -29,6 +30,23 @@ def test_jobs_run_in_other_processes_and_come_back_in_their_order():
     results = run_side_by_side(jobs, [1, 3, 2], workers=2)
     assert [i for i, _ in results] == [0, 1, 2]
     assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_two_threads_each_get_their_own_jobs_results():
+    """Two threads of one process (a flow's task runner) run pools at the same time: each
+    gets the results of its own jobs."""
+    got: dict[str, list] = {}
+
+    def run(name: str) -> None:
+        jobs = [lambda i=i: f"{name}{i}" for i in range(3)]
+        got[name] = run_side_by_side(jobs, [1, 1, 1], workers=2)
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got == {"a": ["a0", "a1", "a2"], "b": ["b0", "b1", "b2"]}
 
 
 def test_a_failing_job_raises_its_error_here():
