@@ -5,12 +5,14 @@ through the break in a plan, not in the model: :func:`scheduling.planner_rules.l
 and its search is cut short by the budget. Both leave visits out, or late, that fit an
 engineer-day on time as the planner times it (:func:`scheduling.planner_start.retime`).
 :func:`insert_dropped` puts the left-out visits back and :func:`move_late` moves late ones
-where they are on time, most urgent first, never missing a deadline the plan met.
+where they are on time, most urgent first, never missing a deadline the plan met;
+:func:`eject_late` makes room for a late visit by moving one other visit out of its way.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator, Sequence
 
 from scheduling.planner_model import Context, Task, Vehicle
@@ -55,12 +57,17 @@ class _Routes:
         task = self.task(node)
         return deadline_weight(task) > 0 and start > task.deadline_min  # type: ignore[operator]
 
-    def places(self, node: int, base: dict[int, list[int]]) -> Iterator[tuple]:
+    def places(
+        self, node: int, base: dict[int, list[int]], by: int | None = None
+    ) -> Iterator[tuple]:
         """Every fitting insertion of `node`: (added misses on the route, added km, vehicle,
-        position, new route, its stops), over the vehicles that may take it; `base`
-        overrides a vehicle's current route."""
+        position, new route, its stops), over the vehicles that may take it (only those
+        whose shift starts by minute `by`, when given); `base` overrides a vehicle's
+        current route."""
         inst = self.inst
         for v in inst.allowed[self.task(node).key]:
+            if by is not None and self.vehicles[v].shift.start > by:
+                continue
             route = base.get(v, self.routes[v])
             current = self.time(v, route) if v in base else self.stops(v)
             if current is None:
@@ -162,6 +169,99 @@ def move_late(
         mend.set(best[2], best[4], best[5])
         moved = True
     return mend.solution_now(list(solution.dropped)) if moved else solution
+
+
+def eject_late(
+    ctx: Context,
+    inst,
+    vehicles: Sequence[Vehicle],
+    solution: RoutingSolution,
+    until: float,
+) -> RoutingSolution:
+    """`solution` with late visits put on time by moving one other visit out of their way,
+    earliest deadline first, until `until` (monotonic clock).
+
+    A late visit takes the place of one visit on an engineer-day that meets its deadline,
+    and that visit goes where it fits best on another (on time if it was). A move is
+    made only when the plan then misses fewer priority-weighted deadlines; among such
+    moves the one that misses fewest, then adds the fewest km. Where :func:`move_late`
+    finds every on-time day full, this frees one.
+    """
+    mend = _Routes(ctx, inst, vehicles, solution)
+    late = [
+        node
+        for v in range(len(mend.routes))
+        for node, start in (mend.stops(v) or [])
+        if mend.late(node, start) and mend.task(node).pinned is None
+    ]
+    where = {node: v for v, route in enumerate(mend.routes) for node in route}
+    moved = False
+    for node in sorted(late, key=lambda n: edf_key(mend.task(n))):
+        if time.monotonic() > until:
+            break
+        v0 = where[node]
+        was = mend.stops(v0)
+        without = [n for n in mend.routes[v0] if n != node]
+        rest = mend.time(v0, without)
+        if was is None or rest is None or not mend.late(node, dict(was)[node]):
+            continue
+        best = _best_ejection(mend, node, v0, was, without, rest)
+        if best is None:
+            continue
+        _, v, route, stops, x, w, x_route, x_stops = best
+        if v != v0:
+            mend.set(v0, without, rest)
+        mend.set(v, route, stops)
+        mend.set(w, x_route, x_stops)
+        where[node], where[x] = v, w
+        moved = True
+    return mend.solution_now(list(solution.dropped)) if moved else solution
+
+
+def _best_ejection(mend: _Routes, node: int, v0: int, was: Stops, without, rest):
+    """The best move of late `node` (on vehicle `v0`, timed `was`; `without` it, timed
+    `rest`) onto a vehicle meeting its deadline in place of one visit x, x placed
+    elsewhere: (key, vehicle, its route, stops, x, x's vehicle, route, stops), or None
+    when none misses fewer priority-weighted deadlines."""
+    task = mend.task(node)
+    best = None
+    for v in mend.inst.allowed[task.key]:
+        if mend.vehicles[v].shift.start > task.deadline_min:
+            continue
+        route, current = (without, rest) if v == v0 else (mend.routes[v], mend.stops(v))
+        if current is None:
+            continue
+        # Misses on the routes that change, before and after taking `node` out of v0.
+        before = mend.missed(was) + (0 if v == v0 else mend.missed(current))
+        kept = 0 if v == v0 else mend.missed(rest)
+        for x in route:
+            x_task = mend.task(x)
+            if x_task.pinned is not None:
+                continue
+            short = [n for n in route if n != x]
+            fits = (
+                (mend.missed(stops), pos, [*short[:pos], node, *short[pos:]], stops)
+                for pos in range(len(short) + 1)
+                for stops in [mend.time(v, [*short[:pos], node, *short[pos:]])]
+                if stops is not None and not mend.late(node, dict(stops)[node])
+            )
+            taken = min(fits, default=None, key=lambda f: f[:2])
+            if taken is None:
+                continue
+            missed_v, _, new_route, new_stops = taken
+            if kept + missed_v >= before:
+                continue  # even x placed on time would not miss fewer
+            base = {v: new_route} if v == v0 else {v0: without, v: new_route}
+            x_on_time = not mend.late(x, dict(current)[x])
+            by = x_task.deadline_min if x_on_time and x_task.deadline_min is not None else None
+            for delta, km, w, _, x_route, x_stops in mend.places(x, base, by):
+                if w == v:
+                    continue
+                gain = kept + missed_v + delta - before
+                key = (gain, km)
+                if gain < 0 and (best is None or key < best[0]):
+                    best = (key, v, new_route, new_stops, x, w, x_route, x_stops)
+    return best
 
 
 def _order(place: tuple) -> tuple:

@@ -15,7 +15,7 @@ import random
 import pytest
 
 from scheduling.planner import prepare, routing_instance, routing_model
-from scheduling.planner_repair import insert_dropped, move_late
+from scheduling.planner_repair import eject_late, insert_dropped, move_late
 from scheduling.planner_start import model_routes, retime, timed_solution
 from scheduling.policy import load_policy
 from scheduling.travel import GreatCircleTravel
@@ -24,6 +24,9 @@ from tests.scheduling.plan_cases import MONDAY, assessment, at, engineer, proble
 POLICY = load_policy()
 ONE_DAY = POLICY.model_copy(
     update={"planner": POLICY.planner.model_copy(update={"horizon_working_days": 1})}
+)
+TWO_DAYS = POLICY.model_copy(
+    update={"planner": POLICY.planner.model_copy(update={"horizon_working_days": 2})}
 )
 
 
@@ -128,6 +131,55 @@ def test_a_late_visit_stays_where_moving_it_makes_another_late():
     ctx, inst, vehicles, a, b = two_visit_day(deadline_a=at(MONDAY, 10), deadline_b=at(MONDAY, 11))
     start = timed_solution(ctx, inst, vehicles, [[b, a]], "test")
     assert move_late(ctx, inst, vehicles, start) is start
+
+
+def crowded_monday(others: int = 1):
+    """A (2 h in the city, pos: only E1 has the skill) due Monday 10:00, B (4 h in the
+    suburbs, pms) due Monday 18:00: A and B do not fit one day. The start has B on E1's
+    Monday and A late on E1's Tuesday; `others` engineers (pms) are free. (ctx, inst,
+    vehicles, a, b, start, vehicle index per (engineer, weekday))."""
+    reqs = [request("A", "C1", hours="2", skills={"pos"}), request("B", "C3", hours="4")]
+    prob = problem(
+        reqs,
+        [assessment("A", at(MONDAY, 10)), assessment("B", at(MONDAY, 18))],
+        [
+            engineer("E1", {"pms", "pos"}),
+            *(engineer(f"E{i}", {"pms"}) for i in range(2, others + 2)),
+        ],
+    )
+    prepared = prepare(prob, TWO_DAYS, GreatCircleTravel(TWO_DAYS))
+    ctx, vehicles = prepared.ctx, prepared.vehicles
+    inst = routing_instance(ctx, prepared.routable, vehicles)
+    node = {t.request_ref: inst.first + i for i, t in enumerate(inst.live)}
+    a, b = node["A"], node["B"]
+    slot = {(v.engineer_id, v.day.weekday()): i for i, v in enumerate(vehicles)}
+    routes: list[list[int]] = [[] for _ in vehicles]
+    routes[slot["E1", 0]], routes[slot["E1", 1]] = [b], [a]
+    start = timed_solution(ctx, inst, vehicles, routes, "test")
+    return ctx, inst, vehicles, a, b, start, slot
+
+
+def test_a_late_visit_takes_the_place_of_one_that_can_go_elsewhere():
+    """A is late on Tuesday and E1's Monday cannot hold A besides B, so moving A alone
+    finds nothing; making room does: A on E1's Monday, B on E2's, both on time."""
+    ctx, inst, vehicles, a, b, start, slot = crowded_monday()
+    assert start.start_times[a] > inst.live[a - inst.first].deadline_min
+    assert len(retime(ctx, inst, vehicles, [[a, b]])[0]) == 1
+    assert move_late(ctx, inst, vehicles, start) is start
+    moved = eject_late(ctx, inst, vehicles, start, until=float("inf"))
+    assert moved.routes[slot["E1", 0]] == [a] and moved.routes[slot["E2", 0]] == [b]
+    assert moved.routes[slot["E1", 1]] == []
+    for node in (a, b):
+        assert moved.start_times[node] <= inst.live[node - inst.first].deadline_min
+
+
+def test_room_is_not_made_by_making_another_visit_late():
+    """Without E2, B could only go to E1's Tuesday, late: the plan would miss as many
+    deadlines, so nothing moves."""
+    ctx, inst, vehicles, a, b, start, slot = crowded_monday(others=0)
+    assert start.routes[slot["E1", 0]] == [b] and start.routes[slot["E1", 1]] == [a]
+    assert start.start_times[a] > inst.live[a - inst.first].deadline_min
+    assert eject_late(ctx, inst, vehicles, start, until=float("inf")) is start
 
 
 @pytest.mark.parametrize("case", range(40))
