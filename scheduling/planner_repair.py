@@ -178,14 +178,15 @@ def eject_late(
     solution: RoutingSolution,
     until: float,
 ) -> RoutingSolution:
-    """`solution` with late visits put on time by moving one other visit out of their way,
-    earliest deadline first, until `until` (monotonic clock).
+    """`solution` with late or left-out visits put on time by moving one other visit out
+    of their way, earliest deadline first, until `until` (monotonic clock).
 
-    A late visit takes the place of one visit on an engineer-day that meets its deadline,
+    The visit takes the place of one visit on an engineer-day that meets its deadline,
     and that visit goes where it fits best on another (on time if it was). A move is
-    made only when the plan then misses fewer priority-weighted deadlines; among such
-    moves the one that misses fewest, then adds the fewest km. Where :func:`move_late`
-    finds every on-time day full, this frees one.
+    made only when the plan then misses fewer priority-weighted deadlines, or plans one
+    more visit missing no more; among such moves the one that misses fewest, then adds
+    the fewest km. Where :func:`move_late` and :func:`insert_dropped` find every on-time
+    day full, this frees one.
     """
     mend = _Routes(ctx, inst, vehicles, solution)
     late = [
@@ -194,46 +195,58 @@ def eject_late(
         for node, start in (mend.stops(v) or [])
         if mend.late(node, start) and mend.task(node).pinned is None
     ]
+    dropped = list(solution.dropped)
+    out = [node for node in dropped if mend.task(node).pinned is None]
     where = {node: v for v, route in enumerate(mend.routes) for node in route}
     moved = False
-    for node in sorted(late, key=lambda n: edf_key(mend.task(n))):
+    for node in sorted(late + out, key=lambda n: edf_key(mend.task(n))):
         if time.monotonic() > until:
             break
-        v0 = where[node]
-        was = mend.stops(v0)
-        without = [n for n in mend.routes[v0] if n != node]
-        rest = mend.time(v0, without)
-        if was is None or rest is None or not mend.late(node, dict(was)[node]):
-            continue
-        best = _best_ejection(mend, node, v0, was, without, rest)
+        v0 = where.get(node)
+        if v0 is None:
+            best = _best_ejection(mend, node, None, [], [], [])
+        else:
+            was = mend.stops(v0)
+            without = [n for n in mend.routes[v0] if n != node]
+            rest = mend.time(v0, without)
+            if was is None or rest is None or not mend.late(node, dict(was)[node]):
+                continue
+            best = _best_ejection(mend, node, v0, was, without, rest)
         if best is None:
             continue
         _, v, route, stops, x, w, x_route, x_stops = best
-        if v != v0:
+        if v0 is None:
+            dropped.remove(node)
+        elif v != v0:
             mend.set(v0, without, rest)
         mend.set(v, route, stops)
         mend.set(w, x_route, x_stops)
         where[node], where[x] = v, w
         moved = True
-    return mend.solution_now(list(solution.dropped)) if moved else solution
+    return mend.solution_now(dropped) if moved else solution
 
 
-def _best_ejection(mend: _Routes, node: int, v0: int, was: Stops, without, rest):
-    """The best move of late `node` (on vehicle `v0`, timed `was`; `without` it, timed
-    `rest`) onto a vehicle meeting its deadline in place of one visit x, x placed
-    elsewhere: (key, vehicle, its route, stops, x, x's vehicle, route, stops), or None
-    when none misses fewer priority-weighted deadlines."""
+def _best_ejection(mend: _Routes, node: int, v0: int | None, was: Stops, without, rest):
+    """The best move of `node`, late on vehicle `v0` (timed `was`; `without` it, timed
+    `rest`) or left out (`v0` None), onto a vehicle meeting its deadline in place of one
+    visit x, x placed elsewhere: (key, vehicle, its route, stops, x, x's vehicle, route,
+    stops), or None when none misses fewer priority-weighted deadlines (or, for a
+    left-out visit, as few)."""
     task = mend.task(node)
+    planned_more = v0 is None  # planning a left-out visit is worth it at equal misses
     best = None
     for v in mend.inst.allowed[task.key]:
-        if mend.vehicles[v].shift.start > task.deadline_min:
+        if task.deadline_min is not None and mend.vehicles[v].shift.start > task.deadline_min:
             continue
         route, current = (without, rest) if v == v0 else (mend.routes[v], mend.stops(v))
         if current is None:
             continue
         # Misses on the routes that change, before and after taking `node` out of v0.
-        before = mend.missed(was) + (0 if v == v0 else mend.missed(current))
-        kept = 0 if v == v0 else mend.missed(rest)
+        if v0 is None:
+            before, kept = deadline_weight(task) + mend.missed(current), 0
+        else:
+            before = mend.missed(was) + (0 if v == v0 else mend.missed(current))
+            kept = 0 if v == v0 else mend.missed(rest)
         for x in route:
             x_task = mend.task(x)
             if x_task.pinned is not None:
@@ -249,9 +262,9 @@ def _best_ejection(mend: _Routes, node: int, v0: int, was: Stops, without, rest)
             if taken is None:
                 continue
             missed_v, _, new_route, new_stops = taken
-            if kept + missed_v >= before:
-                continue  # even x placed on time would not miss fewer
-            base = {v: new_route} if v == v0 else {v0: without, v: new_route}
+            if kept + missed_v - before >= (1 if planned_more else 0):
+                continue  # even x placed on time would not be better
+            base = {v: new_route} if v0 in (None, v) else {v0: without, v: new_route}
             x_on_time = not mend.late(x, dict(current)[x])
             by = x_task.deadline_min if x_on_time and x_task.deadline_min is not None else None
             for delta, km, w, _, x_route, x_stops in mend.places(x, base, by):
@@ -259,7 +272,7 @@ def _best_ejection(mend: _Routes, node: int, v0: int, was: Stops, without, rest)
                     continue
                 gain = kept + missed_v + delta - before
                 key = (gain, km)
-                if gain < 0 and (best is None or key < best[0]):
+                if gain < (1 if planned_more else 0) and (best is None or key < best[0]):
                     best = (key, v, new_route, new_stops, x, w, x_route, x_stops)
     return best
 

@@ -133,11 +133,11 @@ def test_a_late_visit_stays_where_moving_it_makes_another_late():
     assert move_late(ctx, inst, vehicles, start) is start
 
 
-def crowded_monday(others: int = 1):
+def crowded_monday(others: int = 1, a_planned: bool = True):
     """A (2 h in the city, pos: only E1 has the skill) due Monday 10:00, B (4 h in the
     suburbs, pms) due Monday 18:00: A and B do not fit one day. The start has B on E1's
-    Monday and A late on E1's Tuesday; `others` engineers (pms) are free. (ctx, inst,
-    vehicles, a, b, start, vehicle index per (engineer, weekday))."""
+    Monday and A late on E1's Tuesday (or left out); `others` engineers (pms) are free.
+    (ctx, inst, vehicles, a, b, start, vehicle index per (engineer, weekday))."""
     reqs = [request("A", "C1", hours="2", skills={"pos"}), request("B", "C3", hours="4")]
     prob = problem(
         reqs,
@@ -154,7 +154,7 @@ def crowded_monday(others: int = 1):
     a, b = node["A"], node["B"]
     slot = {(v.engineer_id, v.day.weekday()): i for i, v in enumerate(vehicles)}
     routes: list[list[int]] = [[] for _ in vehicles]
-    routes[slot["E1", 0]], routes[slot["E1", 1]] = [b], [a]
+    routes[slot["E1", 0]], routes[slot["E1", 1]] = [b], [a] if a_planned else []
     start = timed_solution(ctx, inst, vehicles, routes, "test")
     return ctx, inst, vehicles, a, b, start, slot
 
@@ -169,6 +169,17 @@ def test_a_late_visit_takes_the_place_of_one_that_can_go_elsewhere():
     moved = eject_late(ctx, inst, vehicles, start, until=float("inf"))
     assert moved.routes[slot["E1", 0]] == [a] and moved.routes[slot["E2", 0]] == [b]
     assert moved.routes[slot["E1", 1]] == []
+    for node in (a, b):
+        assert moved.start_times[node] <= inst.live[node - inst.first].deadline_min
+
+
+def test_a_left_out_visit_takes_the_place_of_one_that_can_go_elsewhere():
+    """As above with A left out: it is planned on E1's Monday, on time, B on E2's."""
+    ctx, inst, vehicles, a, b, start, slot = crowded_monday(a_planned=False)
+    assert start.dropped == [a]
+    moved = eject_late(ctx, inst, vehicles, start, until=float("inf"))
+    assert moved.dropped == []
+    assert moved.routes[slot["E1", 0]] == [a] and moved.routes[slot["E2", 0]] == [b]
     for node in (a, b):
         assert moved.start_times[node] <= inst.live[node - inst.first].deadline_min
 
