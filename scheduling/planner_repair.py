@@ -178,11 +178,12 @@ def eject_late(
     solution: RoutingSolution,
     until: float,
 ) -> RoutingSolution:
-    """`solution` with late or left-out visits put on time by moving one other visit out
-    of their way, earliest deadline first, until `until` (monotonic clock).
+    """`solution` with late or left-out visits put on time by moving other visits out of
+    their way, earliest deadline first, until `until` (monotonic clock).
 
-    The visit takes the place of one visit on an engineer-day that meets its deadline,
-    and that visit goes where it fits best on another (on time if it was). A move is
+    The visit takes the place of one visit x on an engineer-day that meets its deadline,
+    and x goes where it fits best on another day (on time if it was); failing that, x
+    takes the place of a visit y elsewhere in turn, and y goes where it fits. A move is
     made only when the plan then misses fewer priority-weighted deadlines, or plans one
     more visit missing no more; among such moves the one that misses fewest, then adds
     the fewest km. Where :func:`move_late` and :func:`insert_dropped` find every on-time
@@ -203,78 +204,121 @@ def eject_late(
         if time.monotonic() > until:
             break
         v0 = where.get(node)
-        if v0 is None:
-            best = _best_ejection(mend, node, None, [], [], [])
-        else:
+        if v0 is not None:
             was = mend.stops(v0)
-            without = [n for n in mend.routes[v0] if n != node]
-            rest = mend.time(v0, without)
-            if was is None or rest is None or not mend.late(node, dict(was)[node]):
-                continue
-            best = _best_ejection(mend, node, v0, was, without, rest)
+            if was is None or not mend.late(node, dict(was)[node]):
+                continue  # on time by now (an earlier move made room), or not re-timable
+        best = _best_ejection(mend, node, v0, until, deeper=False)
+        if best is None:
+            best = _best_ejection(mend, node, v0, until, deeper=True)
         if best is None:
             continue
-        _, v, route, stops, x, w, x_route, x_stops = best
+        _, changes, placed = best
+        for v, (route, stops) in changes.items():
+            mend.set(v, route, stops)
+        where.update(placed)
         if v0 is None:
             dropped.remove(node)
-        elif v != v0:
-            mend.set(v0, without, rest)
-        mend.set(v, route, stops)
-        mend.set(w, x_route, x_stops)
-        where[node], where[x] = v, w
         moved = True
     return mend.solution_now(dropped) if moved else solution
 
 
-def _best_ejection(mend: _Routes, node: int, v0: int | None, was: Stops, without, rest):
-    """The best move of `node`, late on vehicle `v0` (timed `was`; `without` it, timed
-    `rest`) or left out (`v0` None), onto a vehicle meeting its deadline in place of one
-    visit x, x placed elsewhere: (key, vehicle, its route, stops, x, x's vehicle, route,
-    stops), or None when none misses fewer priority-weighted deadlines (or, for a
-    left-out visit, as few)."""
+def _best_ejection(mend: _Routes, node: int, v0: int | None, until: float, deeper: bool):
+    """The best move of `node`, late on vehicle `v0` or left out (`v0` None), onto a
+    vehicle meeting its deadline in place of one visit x, x placed elsewhere (`deeper`:
+    x in place of a visit y elsewhere, y placed elsewhere): (key, {vehicle: (route,
+    stops)} to set in order, {node: its new vehicle}), or None when none misses fewer
+    priority-weighted deadlines (or, for a left-out visit, as few)."""
     task = mend.task(node)
-    planned_more = v0 is None  # planning a left-out visit is worth it at equal misses
+    bar = 1 if v0 is None else 0  # planning a left-out visit is worth it at equal misses
+    before0, without, rest = 0, [], []
+    if v0 is None:
+        before0 = deadline_weight(task)
+    else:
+        was = mend.stops(v0) or []
+        without = [n for n in mend.routes[v0] if n != node]
+        rest = mend.time(v0, without)
+        if rest is None:
+            return None
+        before0 = mend.missed(was)
     best = None
+
+    def consider(gain: int, km: float, changes: dict, placed: dict) -> None:
+        nonlocal best
+        if gain < bar and (best is None or (gain, km) < best[0]):
+            best = ((gain, km), changes, placed)
+
     for v in mend.inst.allowed[task.key]:
         if task.deadline_min is not None and mend.vehicles[v].shift.start > task.deadline_min:
             continue
         route, current = (without, rest) if v == v0 else (mend.routes[v], mend.stops(v))
         if current is None:
             continue
-        # Misses on the routes that change, before and after taking `node` out of v0.
-        if v0 is None:
-            before, kept = deadline_weight(task) + mend.missed(current), 0
-        else:
-            before = mend.missed(was) + (0 if v == v0 else mend.missed(current))
-            kept = 0 if v == v0 else mend.missed(rest)
-        for x in route:
-            x_task = mend.task(x)
-            if x_task.pinned is not None:
-                continue
-            short = [n for n in route if n != x]
-            fits = (
-                (mend.missed(stops), pos, [*short[:pos], node, *short[pos:]], stops)
-                for pos in range(len(short) + 1)
-                for stops in [mend.time(v, [*short[:pos], node, *short[pos:]])]
-                if stops is not None and not mend.late(node, dict(stops)[node])
-            )
-            taken = min(fits, default=None, key=lambda f: f[:2])
-            if taken is None:
-                continue
-            missed_v, _, new_route, new_stops = taken
-            if kept + missed_v - before >= (1 if planned_more else 0):
+        # Misses on the routes that change, before, and after taking `node` out of v0.
+        before = before0 + (0 if v == v0 else mend.missed(current))
+        kept = 0 if v0 in (None, v) else mend.missed(rest)
+        first = {} if v0 in (None, v) else {v0: (without, rest)}
+        for x, missed_v, new_route, new_stops in _in_place_of(mend, node, v, route):
+            if kept + missed_v - before >= bar:
                 continue  # even x placed on time would not be better
-            base = {v: new_route} if v0 in (None, v) else {v0: without, v: new_route}
-            x_on_time = not mend.late(x, dict(current)[x])
-            by = x_task.deadline_min if x_on_time and x_task.deadline_min is not None else None
-            for delta, km, w, _, x_route, x_stops in mend.places(x, base, by):
-                if w == v:
+            base = {w: r for w, (r, _) in first.items()} | {v: new_route}
+            changes = first | {v: (new_route, new_stops)}
+            by_x = _by(mend, x, current)
+            if not deeper:
+                for delta, km, w, _, x_route, x_stops in mend.places(x, base, by_x):
+                    if w != v:
+                        gain = kept + missed_v + delta - before
+                        consider(gain, km, changes | {w: (x_route, x_stops)}, {node: v, x: w})
+                continue
+            for w in mend.inst.allowed[mend.task(x).key]:
+                if w == v or (by_x is not None and mend.vehicles[w].shift.start > by_x):
                     continue
-                gain = kept + missed_v + delta - before
-                key = (gain, km)
-                if gain < (1 if planned_more else 0) and (best is None or key < best[0]):
-                    best = (key, v, new_route, new_stops, x, w, x_route, x_stops)
+                if time.monotonic() > until:
+                    return best
+                route_w = base.get(w, mend.routes[w])
+                current_w = mend.time(w, route_w) if w in base else mend.stops(w)
+                if current_w is None:
+                    continue
+                for y, missed_w, new_w, stops_w in _in_place_of(mend, x, w, route_w):
+                    if y == node:
+                        continue
+                    added_w = missed_w - mend.missed(current_w)
+                    base_y = base | {w: new_w}
+                    for delta, km, u, _, y_route, y_stops in mend.places(
+                        y, base_y, _by(mend, y, current_w)
+                    ):
+                        if u not in (v, w):
+                            gain = kept + missed_v + added_w + delta - before
+                            more = {w: (new_w, stops_w), u: (y_route, y_stops)}
+                            consider(gain, km, changes | more, {node: v, x: w, y: u})
     return best
+
+
+def _in_place_of(mend: _Routes, node: int, v: int, route: list[int]) -> Iterator[tuple]:
+    """For each unpinned visit x of `route` (vehicle `v`): x, and `node` on time in its
+    place where the day then misses fewest deadlines: (x, misses, new route, stops)."""
+    for x in route:
+        if mend.task(x).pinned is not None:
+            continue
+        short = [n for n in route if n != x]
+        fits = (
+            (mend.missed(stops), pos, candidate, stops)
+            for pos in range(len(short) + 1)
+            for candidate in [[*short[:pos], node, *short[pos:]]]
+            for stops in [mend.time(v, candidate)]
+            if stops is not None and not mend.late(node, dict(stops)[node])
+        )
+        taken = min(fits, default=None, key=lambda f: f[:2])
+        if taken is not None:
+            yield x, taken[0], taken[2], taken[3]
+
+
+def _by(mend: _Routes, x: int, stops: Stops) -> int | None:
+    """The minute by which a day must start to keep `x` (timed in `stops`) on time: its
+    deadline if it is on time now, else None (anywhere will do)."""
+    deadline = mend.task(x).deadline_min
+    on_time = not mend.late(x, dict(stops)[x])
+    return deadline if on_time and deadline is not None else None
 
 
 def _order(place: tuple) -> tuple:

@@ -133,30 +133,42 @@ def test_a_late_visit_stays_where_moving_it_makes_another_late():
     assert move_late(ctx, inst, vehicles, start) is start
 
 
-def crowded_monday(others: int = 1, a_planned: bool = True):
-    """A (2 h in the city, pos: only E1 has the skill) due Monday 10:00, B (4 h in the
-    suburbs, pms) due Monday 18:00: A and B do not fit one day. The start has B on E1's
-    Monday and A late on E1's Tuesday (or left out); `others` engineers (pms) are free.
-    (ctx, inst, vehicles, a, b, start, vehicle index per (engineer, weekday))."""
-    reqs = [request("A", "C1", hours="2", skills={"pos"}), request("B", "C3", hours="4")]
+def two_days(reqs, deadlines, engineers, routes_of):
+    """(ctx, inst, vehicles, node per ref, start, vehicle index per (engineer,
+    weekday)) over Monday and Tuesday; the start has `routes_of[(engineer, weekday)]`
+    (refs in order) and leaves the rest out."""
     prob = problem(
         reqs,
-        [assessment("A", at(MONDAY, 10)), assessment("B", at(MONDAY, 18))],
-        [
-            engineer("E1", {"pms", "pos"}),
-            *(engineer(f"E{i}", {"pms"}) for i in range(2, others + 2)),
-        ],
+        [assessment(r.request_ref, d) for r, d in zip(reqs, deadlines, strict=True)],
+        engineers,
     )
     prepared = prepare(prob, TWO_DAYS, GreatCircleTravel(TWO_DAYS))
     ctx, vehicles = prepared.ctx, prepared.vehicles
     inst = routing_instance(ctx, prepared.routable, vehicles)
     node = {t.request_ref: inst.first + i for i, t in enumerate(inst.live)}
-    a, b = node["A"], node["B"]
     slot = {(v.engineer_id, v.day.weekday()): i for i, v in enumerate(vehicles)}
     routes: list[list[int]] = [[] for _ in vehicles]
-    routes[slot["E1", 0]], routes[slot["E1", 1]] = [b], [a] if a_planned else []
+    for where, refs in routes_of.items():
+        routes[slot[where]] = [node[r] for r in refs]
     start = timed_solution(ctx, inst, vehicles, routes, "test")
-    return ctx, inst, vehicles, a, b, start, slot
+    return ctx, inst, vehicles, node, start, slot
+
+
+def crowded_monday(others: int = 1, a_planned: bool = True):
+    """A (2 h in the city, pos: only E1 has the skill) due Monday 10:00, B (4 h in the
+    suburbs, pms) due Monday 18:00: A and B do not fit one day. The start has B on E1's
+    Monday and A late on E1's Tuesday (or left out); `others` engineers (pms) are free.
+    (ctx, inst, vehicles, a, b, start, vehicle index per (engineer, weekday))."""
+    ctx, inst, vehicles, node, start, slot = two_days(
+        [request("A", "C1", hours="2", skills={"pos"}), request("B", "C3", hours="4")],
+        [at(MONDAY, 10), at(MONDAY, 18)],
+        [
+            engineer("E1", {"pms", "pos"}),
+            *(engineer(f"E{i}", {"pms"}) for i in range(2, others + 2)),
+        ],
+        {("E1", 0): ["B"], ("E1", 1): ["A"] if a_planned else []},
+    )
+    return ctx, inst, vehicles, node["A"], node["B"], start, slot
 
 
 def test_a_late_visit_takes_the_place_of_one_that_can_go_elsewhere():
@@ -182,6 +194,36 @@ def test_a_left_out_visit_takes_the_place_of_one_that_can_go_elsewhere():
     assert moved.routes[slot["E1", 0]] == [a] and moved.routes[slot["E2", 0]] == [b]
     for node in (a, b):
         assert moved.start_times[node] <= inst.live[node - inst.first].deadline_min
+
+
+def test_room_is_made_two_moves_away():
+    """A (pos: E1 only) due Monday 10:00 is late on E1's Tuesday; E1's Monday holds B
+    (database: E1 and E2), E2's holds C (pms: E2 and E3), all in the suburbs but A, and
+    no day holds two of them. B has nowhere else to go on Monday but E2's place: C goes
+    to E3, B to E2, A to E1, all on time."""
+    ctx, inst, vehicles, node, start, slot = two_days(
+        [
+            request("A", "C1", hours="2", skills={"pos"}),
+            request("B", "C3", hours="4", skills={"database"}),
+            request("C", "C3", hours="4", skills={"pms"}),
+        ],
+        [at(MONDAY, 10), at(MONDAY, 18), at(MONDAY, 18)],
+        [
+            engineer("E1", {"pos", "database"}),
+            engineer("E2", {"database", "pms"}),
+            engineer("E3", {"pms"}),
+        ],
+        {("E1", 0): ["B"], ("E2", 0): ["C"], ("E1", 1): ["A"]},
+    )
+    moved = eject_late(ctx, inst, vehicles, start, until=float("inf"))
+    assert [moved.routes[slot[e, 0]] for e in ("E1", "E2", "E3")] == [
+        [node["A"]],
+        [node["B"]],
+        [node["C"]],
+    ]
+    assert not any(moved.routes[slot[e, 1]] for e in ("E1", "E2", "E3"))
+    for n in node.values():
+        assert moved.start_times[n] <= inst.live[n - inst.first].deadline_min
 
 
 def test_room_is_not_made_by_making_another_visit_late():
