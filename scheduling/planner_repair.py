@@ -185,9 +185,10 @@ def eject_late(
     and x goes where it fits best on another day (on time if it was); failing that, x
     takes the place of a visit y elsewhere in turn, and y goes where it fits. A move is
     made only when the plan then misses fewer priority-weighted deadlines, or plans one
-    more visit missing no more; among such moves the one that misses fewest, then adds
-    the fewest km. Where :func:`move_late` and :func:`insert_dropped` find every on-time
-    day full, this frees one.
+    more visit missing no more; among such moves the one that misses fewest, then the
+    one whose last displaced visit adds the fewest km where it lands. Where
+    :func:`move_late` and :func:`insert_dropped` find every on-time day full, this frees
+    one.
     """
     mend = _Routes(ctx, inst, vehicles, solution)
     late = [
@@ -226,8 +227,8 @@ def eject_late(
 def _best_ejection(mend: _Routes, node: int, v0: int | None, until: float, deeper: bool):
     """The best move of `node`, late on vehicle `v0` or left out (`v0` None), onto a
     vehicle meeting its deadline in place of one visit x, x placed elsewhere (`deeper`:
-    x in place of a visit y elsewhere, y placed elsewhere): (key, {vehicle: (route,
-    stops)} to set in order, {node: its new vehicle}), or None when none misses fewer
+    x in place of a visit y elsewhere, y placed elsewhere): (key, {vehicle: its new
+    route and stops}, {node: its new vehicle}), or None when none misses fewer
     priority-weighted deadlines (or, for a left-out visit, as few)."""
     task = mend.task(node)
     bar = 1 if v0 is None else 0  # planning a left-out visit is worth it at equal misses
