@@ -57,6 +57,15 @@ class _Routes:
         task = self.task(node)
         return deadline_weight(task) > 0 and start > task.deadline_min  # type: ignore[operator]
 
+    def late_visits(self) -> list[int]:
+        """The unpinned visits that miss a deadline that counts, as their routes are timed."""
+        return [
+            node
+            for v in range(len(self.routes))
+            for node, start in (self.stops(v) or [])
+            if self.late(node, start) and self.task(node).pinned is None
+        ]
+
     def places(
         self, node: int, base: dict[int, list[int]], by: int | None = None
     ) -> Iterator[tuple]:
@@ -139,12 +148,7 @@ def move_late(
     priority-weighted deadlines, fewest added km next; only moves that miss fewer
     deadlines in total are made."""
     mend = _Routes(ctx, inst, vehicles, solution)
-    late = [
-        node
-        for v in range(len(mend.routes))
-        for node, start in (mend.stops(v) or [])
-        if mend.late(node, start) and mend.task(node).pinned is None
-    ]
+    late = mend.late_visits()
     where = {node: v for v, route in enumerate(mend.routes) for node in route}
     moved = False
     for node in sorted(late, key=lambda n: edf_key(mend.task(n))):
@@ -191,12 +195,7 @@ def eject_late(
     one.
     """
     mend = _Routes(ctx, inst, vehicles, solution)
-    late = [
-        node
-        for v in range(len(mend.routes))
-        for node, start in (mend.stops(v) or [])
-        if mend.late(node, start) and mend.task(node).pinned is None
-    ]
+    late = mend.late_visits()
     dropped = list(solution.dropped)
     out = [node for node in dropped if mend.task(node).pinned is None]
     where = {node: v for v, route in enumerate(mend.routes) for node in route}
