@@ -76,7 +76,7 @@ def export_costs(
 ) -> None:
     """Export the travel costs of a period for billing: each line is billed once, changes to
     lines already billed come as adjustment lines, and a repeat returns the same batch."""
-    from scheduling.billing import export_period
+    from scheduling.billing_export import export_period
 
     first, last = _day(start, "--from"), _day(end, "--to")
     if last < first:
@@ -167,7 +167,7 @@ def reconcile_command(
     json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Show the period's trip costs, billed lines and exported amounts; exit 1 if unbalanced."""
-    from scheduling.billing import reconcile
+    from scheduling.billing_export import reconcile
 
     first, last = _day(start, "--from"), _day(end, "--to")
     with _session() as session:

@@ -1,8 +1,8 @@
 """The `export-costs` flow: finance's travel-cost export for a period (POLICY.md 5).
 
-`scheduling.billing` does the work and keeps the ledger that makes a repeat harmless: the same
-period again returns the same batch, a later export carries only new lines and corrections
-as adjustment lines. This flow picks the period (default: last calendar month, for the
+`scheduling.billing_export` does the work over the ledger, which makes a repeat harmless:
+the same period again returns the same batch, a later export carries only new lines and
+corrections as adjustment lines. This flow picks the period (default: last calendar month, for the
 monthly schedule), runs the export, and shows finance the totals per customer.
 """
 
@@ -60,14 +60,16 @@ def export_task(
     policy_path: str | None,
 ) -> dict[str, Any]:
     """Run the export in one transaction; returns its batch, files and totals as plain data."""
-    from scheduling import billing
+    from scheduling import billing_export
     from scheduling.store.db import ensure_database, session_scope
 
     policy = load_policy(policy_path)
     engine = ensure_database(database_url)
     try:
         with session_scope(engine) as session:
-            result = billing.export_period(session, start, end, customer, Path(out_dir), policy)
+            result = billing_export.export_period(
+                session, start, end, customer, Path(out_dir), policy
+            )
     finally:
         engine.dispose()
     return {

@@ -16,15 +16,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from scheduling.billing import (
-    BillingError,
-    batch_lines,
-    export_period,
-    import_actuals,
-    reconcile,
-    record_actual,
-    record_plan_costs,
-)
+from scheduling.billing import BillingError, import_actuals, record_actual, record_plan_costs
+from scheduling.billing_export import batch_lines, export_period, reconcile
 from scheduling.costs import plan_trips
 from scheduling.export_files import COLUMNS
 from scheduling.model import Place
