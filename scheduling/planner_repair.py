@@ -55,7 +55,8 @@ class _Routes:
     def late(self, node: int, start: int) -> bool:
         """True when the visit at `node` starting at `start` misses a deadline that counts."""
         task = self.task(node)
-        return deadline_weight(task) > 0 and start > task.deadline_min  # type: ignore[operator]
+        deadline = task.deadline_min
+        return deadline is not None and deadline_weight(task) > 0 and start > deadline
 
     def late_visits(self) -> list[int]:
         """The unpinned visits that miss a deadline that counts, as their routes are timed."""

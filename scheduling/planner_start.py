@@ -70,7 +70,7 @@ def retime(
             if start is None:
                 continue
             finish = session_end(task, shift, start)
-            now_taken = taken or start >= lunch[0] or finish > lunch[0]  # type: ignore[index]
+            now_taken = taken or (lunch is not None and (start >= lunch[0] or finish > lunch[0]))
             back = int(inst.minutes[node, end])
             if _arrive(finish, back, None if now_taken else lunch) > shift.end:
                 continue
