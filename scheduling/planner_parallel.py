@@ -1,7 +1,8 @@
 """Independent searches side by side in worker processes.
 
-OR-Tools holds Python's global interpreter lock while it searches, so threads run the
-per-office searches one after another (docs/flows.md); processes run them at the same time.
+OR-Tools' search calls back into Python, so searches on threads take turns on Python's
+global interpreter lock and share one core (docs/flows.md); processes run them at the same
+time.
 The workers are forked: each inherits the searches as they are in memory (the context,
 instances and starts are never pickled), and only the plan parts come back. Where forking
 is not available (Windows) or not safe (macOS, where system frameworks may be loaded), or
