@@ -480,7 +480,10 @@ def _route_part(
     solution = move_late(ctx, inst, vehicles, insert_dropped(ctx, inst, vehicles, solution))
     # Room for a late visit on a day that meets its deadline, made by moving other visits
     # away: what the search's local moves seldom reach (BENCHMARKS.md, seventh session).
+    # Under a solution limit it runs to the end, so the plan stays independent of speed.
     ends = max(began + limit, _time.monotonic() + 0.1)
+    if solution_limit is not None:
+        ends = float("inf")
     solution = eject_late(ctx, inst, vehicles, solution, ends)
     # Never worse by the first criterion (deadlines met, unplanned visits counting as
     # missed) than its own start, which the search may not have used, or the dispatcher's.
