@@ -15,10 +15,10 @@ of the horizon, known ahead: the offline plan of the fortnight) and ``backlog`` 
 already received, most of them last Friday: the first three days are overloaded). Each
 solver gets the same budget (``--seconds``; the greedy dispatcher needs none) and the same
 cores (``--workers``: the planner's searches in that many processes, VROOM on that many
-threads). Every plan
-is checked by the independent validator. ``vroom`` is given the customer's dates only
-(VROOM has no soft deadlines); ``vroom-deadlines`` is given the deadlines as hard windows
-first, then adds what it could not fit on time (:func:`benchmarks.baselines.vroom_plan`).
+threads). Every plan is checked by the independent validator. ``vroom`` is given the
+customer's dates only (VROOM has no soft deadlines); ``vroom-deadlines`` is given the
+deadlines as hard windows first, then adds what it could not fit on time
+(:func:`benchmarks.baselines.vroom_plan`).
 Travel cost is priced as finance prices it (:func:`scheduling.costs.plan_trips`).
 
 A deadline is *meetable* when the request, planned alone with every engineer free, is on
