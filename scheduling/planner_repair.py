@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from scheduling.planner_model import Context, Task, Vehicle
 from scheduling.planner_start import deadline_weight, edf_key, retime
@@ -209,9 +210,7 @@ def eject_late(
             was = mend.stops(v0)
             if was is None or not mend.late(node, dict(was)[node]):
                 continue  # on time by now (an earlier move made room), or not re-timable
-        best = _best_ejection(mend, node, v0, until, deeper=False)
-        if best is None:
-            best = _best_ejection(mend, node, v0, until, deeper=True)
+        best = _best_ejection(mend, node, v0, until)
         if best is None:
             continue
         _, changes, placed = best
@@ -224,31 +223,48 @@ def eject_late(
     return mend.solution_now(dropped) if moved else solution
 
 
-def _best_ejection(mend: _Routes, node: int, v0: int | None, until: float, deeper: bool):
+class _Opening(NamedTuple):
+    """`node` put on time on vehicle `v` in place of visit `x`, which still needs a place."""
+
+    node: int
+    v: int
+    x: int
+    gain: int  # misses added on the routes changed so far (negative: fewer), x left out
+    base: dict[int, list[int]]  # the changed routes, as `_Routes.places` takes them
+    changes: dict[int, tuple[list[int], Stops]]  # the changed routes with their stops
+    by: int | None  # the minute by which x's new day must start (see `_by`)
+
+
+def _best_ejection(mend: _Routes, node: int, v0: int | None, until: float):
     """The best move of `node`, late on vehicle `v0` or left out (`v0` None), onto a
-    vehicle meeting its deadline in place of one visit x, x placed elsewhere (`deeper`:
-    x in place of a visit y elsewhere, y placed elsewhere): (key, {vehicle: its new
+    vehicle meeting its deadline in place of one visit x, x placed elsewhere; failing
+    that, x in place of a visit y elsewhere, y placed elsewhere: (key, {vehicle: its new
     route and stops}, {node: its new vehicle}), or None when none misses fewer
     priority-weighted deadlines (or, for a left-out visit, as few)."""
-    task = mend.task(node)
     bar = 1 if v0 is None else 0  # planning a left-out visit is worth it at equal misses
-    before0, without, rest = 0, [], []
+    openings = list(_openings(mend, node, v0, bar))
+    for moves in (_x_placed, _x_in_place_of_y):
+        best = None
+        for gain, km, changes, placed in moves(mend, openings, until):
+            if gain < bar and (best is None or (gain, km) < best[0]):
+                best = ((gain, km), changes, placed)
+        if best is not None:
+            return best
+    return None
+
+
+def _openings(mend: _Routes, node: int, v0: int | None, bar: int) -> Iterator[_Opening]:
+    """Every place on a vehicle meeting `node`'s deadline that one visit x must leave,
+    when x placed anywhere on time could still make the move worth it."""
+    task = mend.task(node)
     if v0 is None:
-        before0 = deadline_weight(task)
+        before0, without, rest = deadline_weight(task), [], []
     else:
-        was = mend.stops(v0) or []
         without = [n for n in mend.routes[v0] if n != node]
         rest = mend.time(v0, without)
         if rest is None:
-            return None
-        before0 = mend.missed(was)
-    best = None
-
-    def consider(gain: int, km: float, changes: dict, placed: dict) -> None:
-        nonlocal best
-        if gain < bar and (best is None or (gain, km) < best[0]):
-            best = ((gain, km), changes, placed)
-
+            return
+        before0 = mend.missed(mend.stops(v0) or [])
     for v in mend.inst.allowed[task.key]:
         if task.deadline_min is not None and mend.vehicles[v].shift.start > task.deadline_min:
             continue
@@ -260,39 +276,47 @@ def _best_ejection(mend: _Routes, node: int, v0: int | None, until: float, deepe
         kept = 0 if v0 in (None, v) else mend.missed(rest)
         first = {} if v0 in (None, v) else {v0: (without, rest)}
         for x, missed_v, new_route, new_stops in _in_place_of(mend, node, v, route):
-            if kept + missed_v - before >= bar:
+            gain = kept + missed_v - before
+            if gain >= bar:
                 continue  # even x placed on time would not be better
             base = {w: r for w, (r, _) in first.items()} | {v: new_route}
             changes = first | {v: (new_route, new_stops)}
-            by_x = _by(mend, x, current)
-            if not deeper:
-                for delta, km, w, _, x_route, x_stops in mend.places(x, base, by_x):
-                    if w != v:
-                        gain = kept + missed_v + delta - before
-                        consider(gain, km, changes | {w: (x_route, x_stops)}, {node: v, x: w})
+            yield _Opening(node, v, x, gain, base, changes, _by(mend, x, current))
+
+
+def _x_placed(mend: _Routes, openings: list[_Opening], until: float) -> Iterator[tuple]:
+    """(gain, km, changes, placed) of each opening with x inserted on another day."""
+    for op in openings:
+        for delta, km, w, _, x_route, x_stops in mend.places(op.x, op.base, op.by):
+            if w != op.v:
+                changes = op.changes | {w: (x_route, x_stops)}
+                yield op.gain + delta, km, changes, {op.node: op.v, op.x: w}
+
+
+def _x_in_place_of_y(mend: _Routes, openings: list[_Opening], until: float) -> Iterator[tuple]:
+    """(gain, km, changes, placed) of each opening with x on time on another day in place
+    of a visit y, y inserted on a third; stops at `until`."""
+    for op in openings:
+        for w in mend.inst.allowed[mend.task(op.x).key]:
+            if w == op.v or (op.by is not None and mend.vehicles[w].shift.start > op.by):
                 continue
-            for w in mend.inst.allowed[mend.task(x).key]:
-                if w == v or (by_x is not None and mend.vehicles[w].shift.start > by_x):
+            if time.monotonic() > until:
+                return
+            route_w = op.base.get(w, mend.routes[w])
+            current_w = mend.time(w, route_w) if w in op.base else mend.stops(w)
+            if current_w is None:
+                continue
+            for y, missed_w, new_w, stops_w in _in_place_of(mend, op.x, w, route_w):
+                if y == op.node:
                     continue
-                if time.monotonic() > until:
-                    return best
-                route_w = base.get(w, mend.routes[w])
-                current_w = mend.time(w, route_w) if w in base else mend.stops(w)
-                if current_w is None:
-                    continue
-                for y, missed_w, new_w, stops_w in _in_place_of(mend, x, w, route_w):
-                    if y == node:
-                        continue
-                    added_w = missed_w - mend.missed(current_w)
-                    base_y = base | {w: new_w}
-                    for delta, km, u, _, y_route, y_stops in mend.places(
-                        y, base_y, _by(mend, y, current_w)
-                    ):
-                        if u not in (v, w):
-                            gain = kept + missed_v + added_w + delta - before
-                            more = {w: (new_w, stops_w), u: (y_route, y_stops)}
-                            consider(gain, km, changes | more, {node: v, x: w, y: u})
-    return best
+                gain = op.gain + missed_w - mend.missed(current_w)
+                base = op.base | {w: new_w}
+                for delta, km, u, _, y_route, y_stops in mend.places(
+                    y, base, _by(mend, y, current_w)
+                ):
+                    if u not in (op.v, w):
+                        changes = op.changes | {w: (new_w, stops_w), u: (y_route, y_stops)}
+                        yield gain + delta, km, changes, {op.node: op.v, op.x: w, y: u}
 
 
 def _in_place_of(mend: _Routes, node: int, v: int, route: list[int]) -> Iterator[tuple]:
