@@ -38,6 +38,7 @@ from scheduling.planner_model import (
 )
 from scheduling.planner_parallel import can_fork, run_side_by_side, shares
 from scheduling.planner_reasons import dropped_reason, no_vehicle_reason, stranded_reason
+from scheduling.planner_rebook import rebook_for_trips
 from scheduling.planner_repair import eject_late, insert_dropped, move_late
 from scheduling.planner_result import (
     empty_travel_days,
@@ -65,7 +66,7 @@ from scheduling.planner_start import (
     vroom_on_time_sequences,
     vroom_sequences,
 )
-from scheduling.planner_training import book_trainings
+from scheduling.planner_training import block_value, book_trainings
 from scheduling.planner_trips import book_trips, needs_overnight
 from scheduling.policy import Policy
 from scheduling.routing import (
@@ -149,7 +150,12 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
             unassigned.append(unassigned_entry(ref, code, text, session))
 
     trips, stranded = book_trips(ctx, far, busy, demand)
-    blocks.extend(trips)
+    groups: dict[str, list[Task]] = {}
+    for task in trainings:
+        groups.setdefault(task.request_ref, []).append(task)
+    blocks, stranded = rebook_for_trips(
+        ctx, stranded, blocks + trips, groups, busy, lambda b: block_value(ctx, b, demand)
+    )
     for task in stranded:
         unassigned.append(unassigned_entry(task.request_ref, *stranded_reason(ctx, task)))
     prepared = Prepared(

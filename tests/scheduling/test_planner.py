@@ -205,6 +205,49 @@ def test_trainings_are_booked_together_so_a_narrow_window_is_not_crowded_out():
     assert days["T1"][-1] < thursday
 
 
+def _training_and_trip(t1_window: tuple[date, date]):
+    """One trainer, a 5-day horizon: T1, a two-day city training due Friday, and F1, a
+    one-day training in a far suburb (an overnight stay: the session, then the way home)
+    the customer accepts only Thursday-Friday, due Friday."""
+    thursday, friday = MONDAY + timedelta(days=3), MONDAY + timedelta(days=4)
+    training = {"hours": "7", "kind": Kind.TRAINING, "skills": {"training"}}
+    reqs = [
+        request("T1", "C1", sessions=2, window=t1_window, **training),
+        request("F1", "C3", window=(thursday, friday), **training),
+    ]
+    due = at(friday, 18)
+    prob = problem(
+        reqs,
+        [assessment("T1", due), assessment("F1", due, zone=Zone.SUBURBAN)],
+        [engineer("E1", {"training"})],
+    )
+    return prob, short_horizon(5)
+
+
+def test_a_training_moves_to_earlier_days_to_make_room_for_an_overnight_trip():
+    """T1 is booked just in time on Thursday-Friday, before trips are booked; the trip
+    for F1 needs those days, so T1 moves earlier in the week and both are on time."""
+    thursday = MONDAY + timedelta(days=3)
+    prob, policy = _training_and_trip((MONDAY, MONDAY + timedelta(days=4)))
+    result = solve(prob, policy)
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    trip = by_ref(result)["F1"]
+    assert (trip.day, trip.lodging) == (thursday, True)
+    assert max(v.day for v in result.visits if v.request_ref == "T1") < thursday
+
+
+def test_a_training_that_cannot_move_on_time_keeps_its_days():
+    """The same, but T1's customer accepts only Thursday-Friday: moving it would make it
+    late, so it keeps its days and F1 is listed as unassigned with the reason."""
+    thursday = MONDAY + timedelta(days=3)
+    prob, policy = _training_and_trip((thursday, MONDAY + timedelta(days=4)))
+    result = solve(prob, policy)
+    assert [u.request_ref for u in result.unassigned] == ["F1"]
+    assert "overnight trip" in result.unassigned[0].reason
+    assert sorted(v.day for v in result.visits) == [thursday, thursday + timedelta(days=1)]
+    assert not any(v.late for v in result.visits)
+
+
 def test_a_training_goes_to_the_engineer_the_single_visits_need_least():
     """Two trainers free all week; only E1 also holds the network skill, and two long
     network visits are due Thursday-Friday. The training takes E2 on its just-in-time days
