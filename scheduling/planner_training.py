@@ -274,6 +274,33 @@ def _blocks(ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date
     return list(_blocks_from(ctx, group, eid, busy, range(len(days))))
 
 
+def every_block(ctx: Context, group: list[Task], eid: str) -> list[Block]:
+    """Every block of `eid` for the training `group`, whoever holds the days: for each
+    first day, each way of travelling (with or without a travel day before the first
+    session and after the last) that the shifts allow. A caller keeps those whose days
+    are free; unlike :func:`_blocks`, nothing is left out because a day was busy."""
+    calendar = ctx.calendar_of(eid)
+    days = [d for d, s in ctx.shifts[eid].items() if not s.overtime]
+    builder = _Builder(ctx, group, eid)
+    found = []
+    for i, first_day in enumerate(days):
+        run = [first_day]
+        while len(run) < len(group):
+            run.append(calendar.next_working_day(run[-1]))
+        if any(d not in days for d in run):
+            continue
+        before = days[i - 1] if i > 0 else None
+        if before is not None and calendar.next_working_day(before) != first_day:
+            before = None
+        after = calendar.next_working_day(run[-1])
+        after = after if after in days else None
+        for way in dict.fromkeys([(None, None), (before, None), (None, after), (before, after)]):
+            block = builder.build(run, *way)
+            if block is not None:
+                found.append(block)
+    return found
+
+
 def _best_for_engineer(
     ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date]]
 ) -> Block | None:

@@ -236,6 +236,35 @@ def test_a_training_moves_to_earlier_days_to_make_room_for_an_overnight_trip():
     assert max(v.day for v in result.visits if v.request_ref == "T1") < thursday
 
 
+def test_the_training_in_the_way_moves_onto_another_trainings_day_which_moves_too():
+    """As above, but T1 (two days, Tuesday-Friday) has only Tuesday-Wednesday left, where
+    T2 (one day, Monday-Wednesday) is booked just in time on Wednesday: T2 goes to Monday,
+    T1 to Tuesday-Wednesday, and F1's trip to Thursday."""
+    tuesday, wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (1, 2, 3, 4))
+    training = {"hours": "7", "kind": Kind.TRAINING, "skills": {"training"}}
+    reqs = [
+        request("T1", "C1", sessions=2, window=(tuesday, friday), **training),
+        request("T2", "C2", window=(MONDAY, wednesday), **training),
+        request("F1", "C3", window=(thursday, friday), **training),
+    ]
+    prob = problem(
+        reqs,
+        [
+            assessment("T1", at(friday, 18)),
+            assessment("T2", at(wednesday, 18)),
+            assessment("F1", at(friday, 18), zone=Zone.SUBURBAN),
+        ],
+        [engineer("E1", {"training"})],
+    )
+    result = solve(prob, short_horizon(5))
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    days = {
+        ref: sorted(v.day for v in result.visits if v.request_ref == ref)
+        for ref in ("T1", "T2", "F1")
+    }
+    assert days == {"T2": [MONDAY], "T1": [tuesday, wednesday], "F1": [thursday]}
+
+
 def test_a_training_that_cannot_move_on_time_keeps_its_days():
     """The same, but T1's customer accepts only Thursday-Friday: moving it would make it
     late, so it keeps its days and F1 is listed as unassigned with the reason."""
