@@ -285,8 +285,11 @@ def _openings(mend: _Routes, node: int, v0: int | None, bar: int) -> Iterator[_O
 
 
 def _x_placed(mend: _Routes, openings: list[_Opening], until: float) -> Iterator[tuple]:
-    """(gain, km, changes, placed) of each opening with x inserted on another day."""
+    """(gain, km, changes, placed) of each opening with x inserted on another day; stops
+    at `until`."""
     for op in openings:
+        if time.monotonic() > until:
+            return
         for delta, km, w, _, x_route, x_stops in mend.places(op.x, op.base, op.by):
             if w != op.v:
                 changes = op.changes | {w: (x_route, x_stops)}
