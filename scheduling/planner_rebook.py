@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
 from scheduling.planner_model import Context, Task
 from scheduling.planner_training import Block, every_block
@@ -63,19 +64,25 @@ def _cells(block: Block) -> list[Cell]:
     return [(block.engineer_id, d) for d in block.days]
 
 
+class _Option(NamedTuple):
+    block: Block
+    cells: frozenset[Cell]
+    value: int
+
+
 class _Rebooking:
     def __init__(self, ctx, blocks, groups, busy, value) -> None:
         self.ctx, self.groups, self.busy, self.value = ctx, groups, busy, value
         self.blocks: list[Block] = list(blocks)
-        self._options: dict[str, list[Block]] = {}
+        self._options: dict[str, list[_Option]] = {}
 
-    def options(self, ref: str) -> list[Block]:
+    def options(self, ref: str) -> list[_Option]:
         """Every on-time block of training `ref` for its nearest skilled engineers, on any
         days (built once; callers keep those whose days are free)."""
         if ref not in self._options:
             group = self.groups[ref]
             self._options[ref] = [
-                b
+                _Option(b, frozenset(_cells(b)), self.value(b))
                 for eid in _nearest(self.ctx, group[0])
                 for b in every_block(self.ctx, group, eid)
                 if not b.late_minutes
@@ -135,21 +142,20 @@ class _Rebooking:
     ) -> list[tuple[Block, Block]] | None:
         """Each displaced training booked again on time, on free days or on the days of
         one other training that goes to free days in turn; None when one cannot be."""
-        gone = set(displaced)
+        gone = {b.request_ref for b in displaced}
         taken = (self.busy - {c for b in displaced for c in _cells(b)}) | claimed
         fixed = set(claimed)  # days the new bookings hold: never moved again
         moved: list[tuple[Block, Block]] = []
         for old in displaced:
             free = self._free(old.request_ref, taken)
             if free:
-                new = max(free, key=self.value)
-                chain = [(old, new)]
+                chain = [(old, max(free, key=lambda o: o.value).block)]
             else:
                 chain = self._chain(old, owner, gone, taken, fixed)
                 if chain is None:
                     return None
             for before, _ in chain:
-                gone.add(before)
+                gone.add(before.request_ref)
                 taken.difference_update(c for c in _cells(before) if c not in fixed)
             for _, after in chain:
                 taken.update(_cells(after))
@@ -161,24 +167,37 @@ class _Rebooking:
         """`old` on the days of one other movable training, which goes to free days."""
         best: tuple | None = None
         for new in self.options(old.request_ref):
-            blocking = {owner.get(c) for c in _cells(new) if c in taken}
-            if len(blocking) != 1 or any(c in fixed for c in _cells(new)):
+            holders = [owner.get(c) for c in new.cells & taken]
+            if not holders or any(h is None for h in holders) or not new.cells.isdisjoint(fixed):
+                continue  # free (no chain needed), a trip's or pinned day, or a new booking's
+            other = holders[0]
+            if {h.request_ref for h in holders} != {other.request_ref}:
                 continue
-            other = blocking.pop()
-            if other is None or other in gone or other.late_minutes:
+            if other.request_ref in gone or other.late_minutes:
                 continue
-            room = (taken - set(_cells(other))) | set(_cells(new))
-            free = self._free(other.request_ref, room)
+            free = self._free(other.request_ref, taken, frozenset(_cells(other)), new.cells)
             if not free:
                 continue
-            then = max(free, key=self.value)
-            worth = self.value(new) + self.value(then)
+            then = max(free, key=lambda o: o.value)
+            worth = new.value + then.value
             if best is None or worth > best[0]:
-                best = (worth, [(old, new), (other, then)])
+                best = (worth, [(old, new.block), (other, then.block)])
         return None if best is None else best[1]
 
-    def _free(self, ref: str, taken: set[Cell]) -> list[Block]:
-        return [b for b in self.options(ref) if not any(c in taken for c in _cells(b))]
+    def _free(
+        self,
+        ref: str,
+        taken: set[Cell],
+        freed: frozenset[Cell] = frozenset(),
+        claimed: frozenset[Cell] = frozenset(),
+    ) -> list[_Option]:
+        """The options of `ref` on days not `taken` (or `freed`) and not `claimed`."""
+        return [
+            o
+            for o in self.options(ref)
+            if o.cells.isdisjoint(claimed)
+            and (o.cells.isdisjoint(taken) or o.cells & taken <= freed)
+        ]
 
 
 def _nearest(ctx: Context, task: Task) -> list[str]:

@@ -276,9 +276,10 @@ def _blocks(ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date
 
 def every_block(ctx: Context, group: list[Task], eid: str) -> list[Block]:
     """Every block of `eid` for the training `group`, whoever holds the days: for each
-    first day, each way of travelling (with or without a travel day before the first
-    session and after the last) that the shifts allow. A caller keeps those whose days
-    are free; unlike :func:`_blocks`, nothing is left out because a day was busy."""
+    first day, each way of travelling the shifts allow (without travel days; else with
+    one before the first session or one after the last; else with both) that no other
+    way beats on fewer days. A caller keeps those whose days are free; unlike
+    :func:`_blocks`, nothing is left out because a day was busy."""
     calendar = ctx.calendar_of(eid)
     days = [d for d, s in ctx.shifts[eid].items() if not s.overtime]
     builder = _Builder(ctx, group, eid)
@@ -294,10 +295,12 @@ def every_block(ctx: Context, group: list[Task], eid: str) -> list[Block]:
             before = None
         after = calendar.next_working_day(run[-1])
         after = after if after in days else None
-        for way in dict.fromkeys([(None, None), (before, None), (None, after), (before, after)]):
-            block = builder.build(run, *way)
-            if block is not None:
-                found.append(block)
+        for ways in ([(None, None)], [(before, None), (None, after)], [(before, after)]):
+            built = [builder.build(run, *way) for way in dict.fromkeys(ways)]
+            built = [b for b in built if b is not None]
+            if built:
+                found.extend(built)
+                break
     return found
 
 
