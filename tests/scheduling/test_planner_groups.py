@@ -106,3 +106,35 @@ def test_an_office_searched_in_groups_gives_a_valid_plan_no_worse_than_its_start
     start = greedy_plan(prob, policy)
     assert result.kpis["on_time_share"] >= start.kpis["on_time_share"]
     assert result.kpis["requests_planned"] >= start.kpis["requests_planned"]
+
+
+def test_a_groups_vroom_start_is_mended_before_it_is_compared_with_its_part(monkeypatch):
+    """Every group tries VROOM's routes given the deadlines against its part of the
+    dispatcher's plan. Routes that leave every visit out would miss all the deadlines;
+    mended as the search's result is (the visits put back where they fit on time), they
+    miss none, as many as the part, so they are the start and the part the alternative."""
+    customers = ["C1", "C2", "C3", "C5"]
+    reqs = [request(f"R{i}", customers[i % 4], hours="2") for i in range(8)]
+    prob = problem(
+        reqs,
+        [assessment(r.request_ref, at(MONDAY + timedelta(days=1), 18)) for r in reqs],
+        [engineer(f"E{i}", {"pms"}) for i in range(1, 3)],
+    )
+    monkeypatch.setattr(planner, "GROUP_PAIRS", 1)
+    monkeypatch.setattr(
+        planner, "vroom_on_time_sequences", lambda data, inst, seconds: [[] for _ in data.starts]
+    )
+    chosen = []
+    real = planner._choose_start
+
+    def spy(ctx, inst, vehicles, initial, greedy, *args, **kwargs):
+        begin, alternatives, core = real(ctx, inst, vehicles, initial, greedy, *args, **kwargs)
+        if kwargs.get("group_part"):
+            chosen.append((len(begin.dropped), len(alternatives)))
+        return begin, alternatives, core
+
+    monkeypatch.setattr(planner, "_choose_start", spy)
+    result = planner.plan(prob, POLICY, seed=0, time_limit=8, solution_limit=100)
+    assert_valid(result, prob, POLICY)
+    assert chosen and all(c == (0, 1) for c in chosen)
+    assert not result.unassigned and not any(v.late for v in result.visits)
