@@ -59,19 +59,25 @@ def _unreachable(ctx: Context, task: Task, earliest: int) -> tuple[str, str]:
 
 
 def stranded_reason(ctx: Context, task: Task) -> tuple[str, str]:
-    """An out-of-town visit no overnight trip could take."""
+    """An out-of-town visit no overnight trip could take (not even by moving the trainings
+    booked on a skilled engineer's days, :mod:`scheduling.planner_rebook`)."""
     request = ctx.requests[task.request_ref]
+    moved = (
+        ", even moving the trainings booked on them to other days on time"
+        if task.deadline_min is not None and not task.expired
+        else ""
+    )
     if request.window_start is not None or request.window_end is not None:
         return (
             "outside_window",
             "no skilled engineer has two consecutive free working days for an overnight trip "
             f"inside the customer's dates {request.window_start or '…'} to "
-            f"{request.window_end or '…'}",
+            f"{request.window_end or '…'}{moved}",
         )
     return (
         "no_capacity",
         "out of town beyond a day trip, and no skilled engineer has two consecutive free "
-        "working days for an overnight trip in the horizon",
+        f"working days for an overnight trip in the horizon{moved}",
     )
 
 

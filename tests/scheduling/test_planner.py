@@ -272,7 +272,8 @@ def test_a_training_that_cannot_move_on_time_keeps_its_days():
     prob, policy = _training_and_trip((thursday, MONDAY + timedelta(days=4)))
     result = solve(prob, policy)
     assert [u.request_ref for u in result.unassigned] == ["F1"]
-    assert "overnight trip" in result.unassigned[0].reason
+    reason = result.unassigned[0].reason
+    assert "overnight trip" in reason and "even moving the trainings booked on them" in reason
     assert sorted(v.day for v in result.visits) == [thursday, thursday + timedelta(days=1)]
     assert not any(v.late for v in result.visits)
 
