@@ -274,6 +274,14 @@ def day_trip_fits(task: Task, shift: ShiftSpan, there: int, back: int) -> bool:
     return start is not None and session_end(task, shift, start) + back <= shift.end
 
 
+def nearest_engineers(ctx: Context, task: Task) -> list[str]:
+    """The skilled engineers the booking passes consider for `task`: the nearest
+    ``planner.training_candidate_engineers`` of them from home (ties by id)."""
+    limit = ctx.policy.planner.training_candidate_engineers
+    ranked = sorted(task.engineers, key=lambda e: (ctx.travel.leg(ctx.home(e), task.point)[0], e))
+    return ranked[:limit]
+
+
 def day_trippers(ctx: Context, task: Task) -> dict[str, tuple[int, int]]:
     """The skilled engineers who can do `task` as a day trip from home on at least one of
     their shifts, with their travel minutes (there, back)."""

@@ -9,6 +9,7 @@ taken). Each function answers for one point where the planner gives up on a visi
 from __future__ import annotations
 
 from scheduling.planner_model import Context, Task, Vehicle, day_trip_fits, day_trippers
+from scheduling.planner_rebook import tried
 from scheduling.planner_rules import earliest_arrival
 
 
@@ -62,11 +63,9 @@ def stranded_reason(ctx: Context, task: Task) -> tuple[str, str]:
     """An out-of-town visit no overnight trip could take (not even by moving the trainings
     booked on a skilled engineer's days, :mod:`scheduling.planner_rebook`)."""
     request = ctx.requests[task.request_ref]
-    moved = (
-        ", even moving the trainings booked on them to other days on time"
-        if task.deadline_min is not None and not task.expired
-        else ""
-    )
+    moved = ", even moving the trainings booked on them to other days on time"
+    if not tried(task):
+        moved = ""
     if request.window_start is not None or request.window_end is not None:
         return (
             "outside_window",

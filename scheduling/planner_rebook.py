@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import NamedTuple
 
-from scheduling.planner_model import Context, Task
+from scheduling.planner_model import Context, Task, nearest_engineers
 from scheduling.planner_training import Block, every_block
 from scheduling.planner_trips import _Trip
 
@@ -50,9 +50,15 @@ def rebook_for_trips(
     rebooking = _Rebooking(ctx, blocks, groups, busy, value)
     left: list[Task] = []
     for task in sorted(stranded, key=_urgency):
-        if task.deadline_min is None or task.expired or not rebooking.book(task):
+        if not tried(task) or not rebooking.book(task):
             left.append(task)
     return rebooking.blocks, left
+
+
+def tried(task: Task) -> bool:
+    """True for the stranded visits :func:`rebook_for_trips` tries to make room for: those
+    with a deadline (an expired request has none to meet)."""
+    return task.deadline_min is not None and not task.expired
 
 
 def _urgency(task: Task) -> tuple:
@@ -83,7 +89,7 @@ class _Rebooking:
             group = self.groups[ref]
             self._options[ref] = [
                 _Option(b, frozenset(_cells(b)), self.value(b))
-                for eid in _nearest(self.ctx, group[0])
+                for eid in nearest_engineers(self.ctx, group[0])
                 for b in every_block(self.ctx, group, eid)
                 if not b.late_minutes
             ]
@@ -110,7 +116,7 @@ class _Rebooking:
         ctx, busy = self.ctx, self.busy
         owner = {c: b for b in self.blocks if b.request_ref in self.groups for c in _cells(b)}
         best: tuple | None = None
-        for eid in _nearest(ctx, task):
+        for eid in nearest_engineers(ctx, task):
             calendar = ctx.calendar_of(eid)
             shifts = ctx.shifts[eid]
             for day, shift in shifts.items():
@@ -198,10 +204,3 @@ class _Rebooking:
             if o.cells.isdisjoint(claimed)
             and (o.cells.isdisjoint(taken) or o.cells & taken <= freed)
         ]
-
-
-def _nearest(ctx: Context, task: Task) -> list[str]:
-    """The skilled engineers the bookings consider for `task`: the nearest few."""
-    limit = ctx.policy.planner.training_candidate_engineers
-    nearest = sorted(task.engineers, key=lambda e: (ctx.travel.leg(ctx.home(e), task.point)[0], e))
-    return nearest[:limit]

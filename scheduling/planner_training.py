@@ -24,7 +24,14 @@ from datetime import date
 from scheduling.model import Place, Route, Visit
 from scheduling.planner_blocks import choose_blocks
 from scheduling.planner_demand import DayDemand, demand_on
-from scheduling.planner_model import Context, Task, TravelDay, session_end, session_start
+from scheduling.planner_model import (
+    Context,
+    Task,
+    TravelDay,
+    nearest_engineers,
+    session_end,
+    session_start,
+)
 from scheduling.travel import Point
 
 
@@ -182,7 +189,6 @@ def book_trainings(
     blocks: list[Block] = []
     failed: dict[str, tuple[str, str]] = {}
     options: dict[str, list[Block]] = {}
-    limit = ctx.policy.planner.training_candidate_engineers
     for group in order:
         first = group[0]
         ref = first.request_ref
@@ -199,10 +205,7 @@ def book_trainings(
                 "planned for entitled customers; listed for sales follow-up",
             )
             continue
-        candidates = sorted(
-            first.engineers,
-            key=lambda e: (ctx.travel.leg(ctx.home(e), first.point)[0], e),
-        )[:limit]
+        candidates = nearest_engineers(ctx, first)
         best: tuple | None = None
         options[ref] = []
         for eid in candidates:
@@ -280,20 +283,13 @@ def every_block(ctx: Context, group: list[Task], eid: str) -> list[Block]:
     one before the first session or one after the last; else with both) that no other
     way beats on fewer days. A caller keeps those whose days are free; unlike
     :func:`_blocks`, nothing is left out because a day was busy."""
-    calendar = ctx.calendar_of(eid)
     days = [d for d, s in ctx.shifts[eid].items() if not s.overtime]
     builder = _Builder(ctx, group, eid)
     found = []
-    for i, first_day in enumerate(days):
-        run = [first_day]
-        while len(run) < len(group):
-            run.append(calendar.next_working_day(run[-1]))
+    for i in range(len(days)):
+        run, before, after = _run_at(ctx, eid, days, i, len(group))
         if any(d not in days for d in run):
             continue
-        before = days[i - 1] if i > 0 else None
-        if before is not None and calendar.next_working_day(before) != first_day:
-            before = None
-        after = calendar.next_working_day(run[-1])
         after = after if after in days else None
         for ways in ([(None, None)], [(before, None), (None, after)], [(before, after)]):
             built = [builder.build(run, *way) for way in dict.fromkeys(ways)]
@@ -327,10 +323,8 @@ def _best_for_engineer(
 
 def _blocks_from(ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date]], order):
     """Blocks of `eid` for `group` starting on the days at the indices `order`, in order."""
-    calendar = ctx.calendar_of(eid)
     shifts = ctx.shifts[eid]
     days = [d for d, s in shifts.items() if not s.overtime]
-    n = len(group)
     builder = _Builder(ctx, group, eid)
 
     def free(day: date | None) -> bool:
@@ -342,16 +336,9 @@ def _blocks_from(ctx: Context, group: list[Task], eid: str, busy: set[tuple[str,
         )
 
     for i in order:
-        first_day = days[i]
-        run = [first_day]
-        while len(run) < n:
-            run.append(calendar.next_working_day(run[-1]))
+        run, before, after = _run_at(ctx, eid, days, i, len(group))
         if not all(free(d) for d in run):
             continue
-        before = days[i - 1] if i > 0 else None
-        if before is not None and calendar.next_working_day(before) != first_day:
-            before = None
-        after = calendar.next_working_day(run[-1])
         for use_before in (False, True):
             if use_before and not free(before):
                 continue
@@ -361,3 +348,18 @@ def _blocks_from(ctx: Context, group: list[Task], eid: str, busy: set[tuple[str,
             if block is not None:
                 yield block
                 break
+
+
+def _run_at(
+    ctx: Context, eid: str, days: list[date], i: int, n: int
+) -> tuple[list[date], date | None, date]:
+    """The `n` consecutive working days of `eid` from ``days[i]``, the working day just
+    before them when it is in `days` (else None), and the working day just after."""
+    calendar = ctx.calendar_of(eid)
+    run = [days[i]]
+    while len(run) < n:
+        run.append(calendar.next_working_day(run[-1]))
+    before = days[i - 1] if i > 0 else None
+    if before is not None and calendar.next_working_day(before) != days[i]:
+        before = None
+    return run, before, calendar.next_working_day(run[-1])

@@ -35,6 +35,7 @@ from scheduling.planner_model import (
     Task,
     TravelDay,
     day_trippers,
+    nearest_engineers,
     session_end,
     session_start,
 )
@@ -243,14 +244,13 @@ def _book(
     for group in by_town.values():
         group.sort(key=urgency)
     towns = sorted(by_town, key=lambda town: urgency(by_town[town][0]))
-    limit = ctx.policy.planner.training_candidate_engineers
     blocks: list[Block] = []
     left: list[Task] = []
     for town in towns:
         open_tasks = list(by_town[town])
         while open_tasks:
             seed = open_tasks[0]
-            trip = _best_trip(ctx, seed, open_tasks, busy, limit, demand)
+            trip = _best_trip(ctx, seed, open_tasks, busy, demand)
             if trip is None:
                 left.append(seed)
                 open_tasks.pop(0)
@@ -263,13 +263,10 @@ def _book(
 
 
 def _best_trip(
-    ctx: Context, seed: Task, town_tasks: list[Task], busy, limit: int, demand: DayDemand
+    ctx: Context, seed: Task, town_tasks: list[Task], busy, demand: DayDemand
 ) -> _Trip | None:
-    engineers = sorted(
-        seed.engineers, key=lambda e: (ctx.travel.leg(ctx.home(e), seed.point)[0], e)
-    )
     best: tuple | None = None
-    for rank, eid in enumerate(engineers[:limit]):
+    for rank, eid in enumerate(nearest_engineers(ctx, seed)):
         calendar = ctx.calendar_of(eid)
         days = [d for d, s in ctx.shifts[eid].items() if not s.overtime and (eid, d) not in busy]
         for day in days:
