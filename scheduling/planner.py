@@ -25,7 +25,7 @@ import numpy as np
 from scheduling.cost_legs import LegEnd, customer_end, place_end
 from scheduling.kpis import plan_kpis
 from scheduling.model import Place, Plan, Problem, Route, Unassigned, Visit
-from scheduling.planner_demand import day_demand
+from scheduling.planner_demand import day_demand, demand_on
 from scheduling.planner_groups import engineer_groups, group_count, split_by_group
 from scheduling.planner_model import (
     Context,
@@ -153,8 +153,18 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
     groups: dict[str, list[Task]] = {}
     for task in trainings:
         groups.setdefault(task.request_ref, []).append(task)
+    far_by_key = {t.key: t for t in far}
+    for trip in trips:  # a one-visit trip may move like a one-day training
+        if len(trip.visits) == 1 and trip.visits[0].key in far_by_key:
+            groups[trip.request_ref] = [far_by_key[trip.visits[0].key]]
     blocks, stranded = rebook_for_trips(
-        ctx, stranded, blocks + trips, groups, busy, lambda b: block_value(ctx, b, demand)
+        ctx,
+        stranded,
+        blocks + trips,
+        groups,
+        busy,
+        lambda b: block_value(ctx, b, demand),
+        lambda b: demand_on(demand, b.engineer_id, b.days),
     )
     for task in stranded:
         unassigned.append(unassigned_entry(task.request_ref, *stranded_reason(ctx, task)))

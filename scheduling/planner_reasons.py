@@ -63,7 +63,7 @@ def stranded_reason(ctx: Context, task: Task) -> tuple[str, str]:
     """An out-of-town visit no overnight trip could take (not even by moving the trainings
     booked on a skilled engineer's days, :mod:`scheduling.planner_rebook`)."""
     request = ctx.requests[task.request_ref]
-    moved = ", even moving the trainings booked on them to other days on time"
+    moved = ", even moving the trainings and one-visit trips booked on them to other days on time"
     if not tried(task):
         moved = ""
     if request.window_start is not None or request.window_end is not None:

@@ -26,13 +26,14 @@ TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 30)  # a plain working week in CN
 SHANGHAI = Office("SH", "Shanghai office", "Shanghai", "CN", 31.2304, 121.4737)
 
-# Customers: two in the city, one suburban, one out of town (Nanjing, ~300 km by road).
+# Customers: three in the city, two suburban, one out of town (Nanjing, ~300 km by road).
 CUSTOMERS = {
     "C1": ("Shanghai", 31.2200, 121.4500, Zone.CITY),
     "C2": ("Shanghai", 31.2400, 121.5000, Zone.CITY),
     "C3": ("Shanghai", 31.0322, 121.2277, Zone.SUBURBAN),
     "C4": ("Nanjing", 32.0603, 118.7969, Zone.OUT_OF_TOWN),
     "C5": ("Shanghai", 31.2600, 121.4800, Zone.CITY),
+    "C6": ("Songjiang", 31.0500, 121.2000, Zone.SUBURBAN),  # a far suburb of its own town
 }
 
 

@@ -273,9 +273,82 @@ def test_a_training_that_cannot_move_on_time_keeps_its_days():
     result = solve(prob, policy)
     assert [u.request_ref for u in result.unassigned] == ["F1"]
     reason = result.unassigned[0].reason
-    assert "overnight trip" in reason and "even moving the trainings booked on them" in reason
+    assert "overnight trip" in reason and "even moving the trainings and one-visit trips" in reason
     assert sorted(v.day for v in result.visits) == [thursday, thursday + timedelta(days=1)]
     assert not any(v.late for v in result.visits)
+
+
+def test_trainings_move_three_deep_to_make_room_for_an_overnight_trip():
+    """One trainer. T3, T2 and T1 (one day each, due Tuesday, Wednesday and Thursday, each
+    accepted from the day before) are booked just in time on Tuesday-Thursday; F1's trip
+    fits only Thursday-Friday. T1 goes to Wednesday, T2 to Tuesday, T3 to Monday: a chain
+    three moves deep, and every deadline is met."""
+    tuesday, wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (1, 2, 3, 4))
+    training = {"hours": "7", "kind": Kind.TRAINING, "skills": {"training"}}
+    reqs = [
+        request("T3", "C1", window=(MONDAY, tuesday), **training),
+        request("T2", "C2", window=(tuesday, wednesday), **training),
+        request("T1", "C1", window=(wednesday, thursday), **training),
+        request("F1", "C3", window=(thursday, friday), **training),
+    ]
+    prob = problem(
+        reqs,
+        [
+            assessment("T3", at(tuesday, 18)),
+            assessment("T2", at(wednesday, 18)),
+            assessment("T1", at(thursday, 18)),
+            assessment("F1", at(friday, 18), zone=Zone.SUBURBAN),
+        ],
+        [engineer("E1", {"training"})],
+    )
+    result = solve(prob, short_horizon(5))
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    days = {v.request_ref: v.day for v in result.visits}
+    assert days == {"T3": MONDAY, "T2": tuesday, "T1": wednesday, "F1": thursday}
+
+
+def test_a_booked_one_visit_trip_moves_to_make_room_for_another():
+    """One trainer, one-day trainings in two far suburbs, both due Friday: FA's customer
+    accepts Wednesday-Friday, FB's only Thursday. The trip booking gives FA its
+    just-in-time days, the session on Thursday and the way home on Friday, and strands
+    FB (another town: no trip serves both); FA's trip then moves to Wednesday's session
+    and FB gets Thursday."""
+    wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (2, 3, 4))
+    training = {"hours": "7", "kind": Kind.TRAINING, "skills": {"training"}}
+    prob = problem(
+        [
+            request("FA", "C3", window=(wednesday, friday), **training),
+            request("FB", "C6", window=(thursday, thursday), **training),
+        ],
+        [
+            assessment("FA", at(friday, 18), zone=Zone.SUBURBAN),
+            assessment("FB", at(friday, 18), zone=Zone.SUBURBAN),
+        ],
+        [engineer("E1", {"training"})],
+    )
+    result = solve(prob, short_horizon(5))
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    sessions = by_ref(result)
+    assert (sessions["FA"].day, sessions["FB"].day) == (wednesday, thursday)
+
+
+def test_a_far_training_on_the_horizons_last_day_goes_with_the_night_before():
+    """F1, a one-day training in a far suburb, is accepted only on Friday, the last day
+    of the horizon: there is no next working day to come home on, so the trainer travels
+    on Thursday, sleeps at the hotel and holds the session on Friday, on time."""
+    thursday, friday = MONDAY + timedelta(days=3), MONDAY + timedelta(days=4)
+    prob = problem(
+        [request("F1", "C3", window=(friday, friday), hours="7", kind=Kind.TRAINING,
+                 skills={"training"})],
+        [assessment("F1", at(friday, 18), zone=Zone.SUBURBAN)],
+        [engineer("E1", {"training"})],
+    )  # fmt: skip
+    result = solve(prob, short_horizon(5))
+    assert not result.unassigned
+    (session,) = result.visits
+    assert (session.day, session.late, session.lodging) == (friday, False, False)
+    (evening,) = [r for r in result.routes if r.day == thursday]
+    assert evening.end_place.kind == "hotel"
 
 
 def test_a_training_goes_to_the_engineer_the_single_visits_need_least():
