@@ -45,6 +45,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 from scheduling.allocation import (
     JOURNEY_PROPORTIONAL_STANDALONE,
@@ -276,9 +277,14 @@ def price_trip(
     *,
     fares: FareTable | None = None,
     distance: DistanceFn | None = None,
+    nights: int = 1,
     _context: _Context | None = None,
 ) -> Trip | None:
     """Price one route as a trip, or None when it has no stop and touches no hotel.
+
+    A route that ends at a hotel pays `nights` nights there (more than one when the
+    engineer's next working day is after days off) and an allowance for each day away
+    until then.
 
     `visit_km` maps each visit key to its `travel_km` from the previous stop (the planner's
     km); the last leg is the route's `return_km`. Stand-alone costs use `distance` (default
@@ -297,7 +303,7 @@ def price_trip(
     start_city = ctx.place_city(route.start_place, home)
     end_city = ctx.place_city(route.end_place, home)
     away_places = route.start_place.kind == "hotel" or route.end_place.kind == "hotel"
-    lodging = 1 if route.end_place.kind == "hotel" else 0
+    lodging = max(1, nights) if route.end_place.kind == "hotel" else 0
 
     # Each end of a leg: (zone, city). Home and office are city; a hotel is out of town
     # when it is in another city than the engineer's office.
@@ -317,7 +323,8 @@ def price_trip(
         previous = here
     priced.leg(leg_of(route.return_km, previous, final_end))
     priced.nights = lodging
-    priced.days = 1 if away_places or any(s.zone is Zone.OUT_OF_TOWN for s in stops) else 0
+    away = away_places or any(s.zone is Zone.OUT_OF_TOWN for s in stops)
+    priced.days = max(1, lodging) if away else 0
 
     standalone: dict[str, Decimal] = {}
     for customer_id, customer in sorted(served.items()):
@@ -331,7 +338,7 @@ def price_trip(
         solo.leg(leg_of(there, start_end, here))
         solo.leg(leg_of(back, here, final_end))
         solo.nights = lodging
-        solo.days = 1 if away_places or zone is Zone.OUT_OF_TOWN else 0
+        solo.days = max(1, lodging) if away_places or zone is Zone.OUT_OF_TOWN else 0
         standalone[customer_id] = sum((i.amount for i in solo.items()), Decimal("0.00"))
 
     return Trip(
@@ -366,16 +373,23 @@ def plan_trips(
     """
     ctx = _Context(problem, policy, distance or road_km(policy))
     visit_km = {v.key: v.travel_km for v in plan.visits}
+    chains = journeys(plan.routes)
+    # Nights at the hotel until the journey's next day: three from a Friday to a Monday.
+    nights = {
+        (a.engineer_id, a.day): (b.day - a.day).days for chain in chains for a, b in pairwise(chain)
+    }
     priced: dict[tuple[str, date], Trip] = {}
     for route in sorted(plan.routes, key=lambda r: (r.day, r.engineer_id)):
         key = (route.engineer_id, route.day)
         if key in priced:
             raise CostError("the plan has two routes for the same engineer and day")
-        trip = price_trip(route, visit_km, problem, policy, fares=fares, _context=ctx)
+        trip = price_trip(
+            route, visit_km, problem, policy, fares=fares, nights=nights.get(key, 1), _context=ctx
+        )
         if trip is not None:
             priced[key] = trip
     visits = {v.key: v for v in plan.visits}
-    for chain in journeys(plan.routes):
+    for chain in chains:
         trips = [priced[r.engineer_id, r.day] for r in chain if (r.engineer_id, r.day) in priced]
         if len(trips) < 2:
             continue
@@ -461,6 +475,7 @@ def _bill_journey(
             stops[0].zone,
             min(days_of[customer_id]),
             len(days_of[customer_id]),
+            _days_between(days_of[customer_id]),
             max(work.values(), default=0),
             ctx,
             fares,
@@ -514,6 +529,7 @@ def _standalone_journey(
     zone: Zone,
     first_day: date,
     days: int,
+    days_off: int,
     work_minutes: int,
     ctx: _Context,
     fares: FareTable | None,
@@ -521,7 +537,9 @@ def _standalone_journey(
     """What a journey made for `customer` alone would cost (POLICY.md 5), at the rates of
     the first day it was visited, from the journey's start place to its end place.
 
-    It works `days` days there, the longest `work_minutes` on site each day. Whether a day
+    It works `days` days there, with `days_off` days between them (a weekend inside a
+    training: spent at the hotel when it stays), the longest `work_minutes` on site each
+    day. Whether a day
     holds the way out, the work and the way back is decided by the planner's own rule
     (:func:`_day_fits`). When it does, the journey is the cheaper of commuting every day
     and staying ``days - 1`` nights. When it does not, the engineer sleeps at a hotel at the
@@ -565,12 +583,17 @@ def _standalone_journey(
         )
 
     if fits:
-        return min(stay(days - 1), days * day((out, home_again), False, away))
+        return min(stay(days - 1 + days_off), days * day((out, home_again), False, away))
     day_before = not _day_fits(policy, first_day, minutes_there, work_minutes, 0)
     day_after = not _day_fits(policy, first_day, 0, work_minutes, minutes_back)
     if days == 1 and not (day_before or day_after):
         day_after = True  # out or back fits alone, not both: back the next morning
-    return stay(days - 1 + day_before + day_after)
+    return stay(days - 1 + days_off + day_before + day_after)
+
+
+def _days_between(days: set[date]) -> int:
+    """Calendar days strictly between the first and the last of `days` that are not in it."""
+    return (max(days) - min(days)).days + 1 - len(days)
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,6 +307,26 @@ def test_a_city_customer_seen_on_the_way_to_the_hotel_pays_no_fare_or_night_of_i
     assert {x.request_refs for x in lines if x.customer_id == "C001"} == {("R-C001-1103",)}
 
 
+def test_a_weekend_at_the_hotel_inside_a_training_is_billed_night_by_night():
+    """POLICY.md 5, lodging per night away and an allowance per day away: a training in
+    Hangzhou on Friday and Monday by an engineer who cannot go home in between sleeps
+    there Friday, Saturday and Sunday. Friday's trip bills three nights and three
+    allowances, Monday's the way home and one; the customer pays all of it."""
+    friday, monday = date(2026, 11, 6), date(2026, 11, 9)
+    hotel = _hotel_at("C006")
+    plan, problem = build(
+        lasting(route("E2", friday, ["C006"], end=hotel), 5),
+        lasting(route("E2", monday, ["C006"], start=hotel), 5),
+    )
+    out, back = plan_trips(plan, problem, POLICY)
+    assert (_items(out)["lodging"].quantity, _items(out)["allowance"].quantity) == (3, 3)
+    assert "lodging" not in _items(back) and _items(back)["allowance"].quantity == 1
+    lines = [x for t in (out, back) for x in trip_lines(t).lines]
+    assert {x.customer_id for x in lines} == {"C006"}
+    assert sum(x.amount for x in lines) == out.total + back.total
+    assert not any(trip_lines(t).capped or trip_lines(t).unallocated for t in (out, back))
+
+
 def test_the_standalone_journey_has_a_night_only_when_the_return_does_not_fit():
     """One-hour visit in Suzhou: a day trip fits, so the stand-alone journey is a round
     trip with one allowance; a six-hour one does not fit: a night and two allowances."""
