@@ -396,3 +396,10 @@ def make_vehicles(
             elif (eid, day) not in busy:
                 vehicles.append(Vehicle(eid, day, "day", home, home, shift))
     return vehicles
+
+
+def one_night(day: date, nxt: date) -> bool:
+    """True when a night away between working days `day` and `nxt` is one night: over a
+    weekend or a holiday the engineer would stay at the hotel for the days off (three
+    nights from a Friday), which no dispatcher books for a trip or a travel day."""
+    return (nxt - day).days == 1

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from itertools import pairwise
 from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
-from scheduling.planner_model import Context, Task, nearest_engineers
+from scheduling.planner_model import Context, Task, nearest_engineers, one_night
 from scheduling.planner_training import Block, every_block
 
 Cell = tuple[str, date]
@@ -126,14 +127,17 @@ def _trips(
     ctx: Context, task: Task, fixed: set[Cell], value: Callable[[Block], int]
 ) -> list[_Option]:
     """Every on-time way for a skilled engineer to do `task` with a night at the hotel
-    next to the customer (the session, then the way home the next working day; or the
-    way there the day before, then the session), on no day of `fixed`. The travel day is
-    left to the routing search, as a training's is."""
+    next to the customer (the session, then the way home the next day; or the way there
+    the day before, then the session), on no day of `fixed` and never over days off
+    (:func:`scheduling.planner_model.one_night`). The travel day is left to the routing
+    search, as a training's is."""
     return [
         _Option(block, frozenset(_cells(block)), _trip_value(block, value))
         for eid in nearest_engineers(ctx, task)
         for block in every_block(ctx, [task], eid)
-        if not block.late_minutes and fixed.isdisjoint(_cells(block))
+        if not block.late_minutes
+        and all(one_night(a, b) for a, b in pairwise(block.days))
+        and fixed.isdisjoint(_cells(block))
     ]
 
 

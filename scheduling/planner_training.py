@@ -257,18 +257,30 @@ def _no_block(task: Task) -> tuple[str, str]:
 
 def block_value(ctx: Context, block: Block, demand: DayDemand) -> int:
     """What booking `block` is worth (integer, higher is better): on time first, then the
-    latest days (just in time), then the least demand by single visits, then kilometres."""
+    fewest days off spent at a hotel (a training over a weekend by an engineer who cannot
+    go home between sessions), then the latest days (just in time), then the least demand
+    by single visits, then kilometres."""
     day = (block.days[0] - ctx.problem.start).days
     if block.late_minutes:
         timing = -min(block.late_minutes, 10**5) * 10 - 1000 * day
     else:
-        timing = 10**7 + 1000 * day
+        timing = 10**7 - 10**6 * min(days_off_away(block), 9) + 1000 * day
     return (
         10**8
         + timing
         - round(demand_on(demand, block.engineer_id, block.days))
         - round(block.km / 10)
     )
+
+
+def days_off_away(block: Block) -> int:
+    """Days off the engineer spends at the hotel inside `block`: from each of its days
+    that ends at the hotel (a session, or the travel day before the first) to its next
+    day."""
+    days = sorted(block.days)
+    to_hotel = [r.day for r in block.routes if r.end_place.kind == "hotel"]
+    to_hotel += [t.day for t in block.travel_days if t.day == days[0]]  # the way out
+    return sum((days[days.index(day) + 1] - day).days - 1 for day in to_hotel if day != days[-1])
 
 
 def _blocks(ctx: Context, group: list[Task], eid: str, busy: set[tuple[str, date]]) -> list[Block]:

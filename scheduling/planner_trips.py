@@ -36,6 +36,7 @@ from scheduling.planner_model import (
     TravelDay,
     day_trippers,
     nearest_engineers,
+    one_night,
     session_end,
     session_start,
 )
@@ -271,7 +272,7 @@ def _best_trip(
         days = [d for d, s in ctx.shifts[eid].items() if not s.overtime and (eid, d) not in busy]
         for day in days:
             nxt = calendar.next_working_day(day)
-            if nxt not in days:
+            if nxt not in days or not one_night(day, nxt):
                 continue
             trip = _Trip(ctx, eid, (day, nxt))
             if not trip.try_add(seed):

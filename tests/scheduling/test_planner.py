@@ -351,6 +351,45 @@ def test_a_far_training_on_the_horizons_last_day_goes_with_the_night_before():
     assert evening.end_place.kind == "hotel"
 
 
+def test_a_far_training_on_a_friday_is_not_a_weekend_at_the_hotel():
+    """F1, a one-day training in a far suburb, accepted only on Friday, in a two-week
+    horizon. The session then the night and home on Monday would keep the trainer at the
+    hotel three nights; instead the trainer drives out on Thursday and holds the session
+    on Friday from the hotel, then goes home."""
+    thursday, friday = MONDAY + timedelta(days=3), MONDAY + timedelta(days=4)
+    prob = problem(
+        [request("F1", "C3", window=(friday, friday), hours="7", kind=Kind.TRAINING,
+                 skills={"training"})],
+        [assessment("F1", at(friday, 18), zone=Zone.SUBURBAN)],
+        [engineer("E1", {"training"})],
+    )  # fmt: skip
+    result = solve(prob, short_horizon(10))
+    assert not result.unassigned
+    (session,) = result.visits
+    assert (session.day, session.late, session.lodging) == (friday, False, False)
+    assert [r.day for r in result.routes if r.end_place.kind == "hotel"] == [thursday]
+
+
+def test_a_training_that_needs_hotel_nights_goes_before_the_weekend_when_it_can():
+    """A two-day training in a far suburb (a night at the hotel after each session), due
+    Monday, accepted from Wednesday. Just in time would be Friday and Monday, with the
+    weekend at the hotel; it goes on the latest days without it, Thursday-Friday, and
+    the trainer is home for the weekend."""
+    wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (2, 3, 4))
+    next_monday = MONDAY + timedelta(days=7)
+    prob = problem(
+        [request("T1", "C3", sessions=2, window=(wednesday, next_monday), hours="7",
+                 kind=Kind.TRAINING, skills={"training"})],
+        [assessment("T1", at(next_monday, 18), zone=Zone.SUBURBAN)],
+        [engineer("E1", {"training"})],
+    )  # fmt: skip
+    result = solve(prob, short_horizon(10))
+    assert not result.unassigned and not any(v.late for v in result.visits)
+    assert sorted(v.day for v in result.visits) == [thursday, friday]
+    nights = sorted(r.day for r in result.routes if r.end_place.kind == "hotel")
+    assert nights and all(day < friday for day in nights)
+
+
 def test_a_training_goes_to_the_engineer_the_single_visits_need_least():
     """Two trainers free all week; only E1 also holds the network skill, and two long
     network visits are due Thursday-Friday. The training takes E2 on its just-in-time days
