@@ -48,8 +48,8 @@ CHOICE_EFFORT = 0.3
 _STAY = 10**6
 # A training moves only onto days single visits need at most this many minutes more than
 # its own (day_demand): unbounded, the moves pushed trainings into the first week and
-# made Chengdu's short visits late (steady 500/40, seeds 1-4: 40 missed meetable
-# deadlines; 37 with this bound, 60 with no training moved).
+# made Chengdu's short visits late (steady 500/40, seeds 1-4, when introduced: 40 missed
+# meetable deadlines; 37 with this bound, 60 with no training moved).
 MOVE_SLACK_MINUTES = 120
 _SERVED = 1000  # a trip, above any difference in priority between two
 
@@ -135,10 +135,14 @@ def _trips(
         _Option(block, frozenset(_cells(block)), _trip_value(block, value))
         for eid in nearest_engineers(ctx, task)
         for block in every_block(ctx, [task], eid)
-        if not block.late_minutes
-        and all(one_night(a, b) for a, b in pairwise(block.days))
-        and fixed.isdisjoint(_cells(block))
+        if not block.late_minutes and _no_days_off(block) and fixed.isdisjoint(_cells(block))
     ]
+
+
+def _no_days_off(block: Block) -> bool:
+    """True when `block`'s days follow each other: one visit is never worth a weekend at
+    the hotel (a training of several days may be, :func:`planner_training.block_value`)."""
+    return all(one_night(a, b) for a, b in pairwise(block.days))
 
 
 def _trip_value(block: Block, value: Callable[[Block], int]) -> int:
@@ -148,7 +152,8 @@ def _trip_value(block: Block, value: Callable[[Block], int]) -> int:
 
 
 class _Options:
-    """On-time blocks of the movable trainings, built once per training on any days."""
+    """On-time blocks of the movable bookings (trainings, one-visit trips), built once
+    per booking on any days."""
 
     def __init__(self, ctx: Context, groups, movable: dict[str, Block], value, needed) -> None:
         self.ctx, self.groups, self.movable = ctx, groups, movable
@@ -164,6 +169,8 @@ class _Options:
             for eid in nearest_engineers(self.ctx, group[0]):
                 for b in every_block(self.ctx, group, eid):
                     if b.late_minutes or (eid == current.engineer_id and b.days == current.days):
+                        continue
+                    if len(group) == 1 and not _no_days_off(b):
                         continue
                     if self.needed(b) > self.needed(current) + MOVE_SLACK_MINUTES:
                         continue
@@ -226,10 +233,10 @@ def _solve(
     tasks: dict[tuple, Task],
 ) -> tuple[dict[str, Block], dict[tuple, _Option]] | None:
     """CP-SAT: the trainings' new blocks (moved ones only) and the trips booked; None when
-    no trip can be. Each stranded visit, most urgent first, gets a trip when one exists
-    together with those already given (a satisfiability question, answered at once);
-    then, with those trips, the fewest trainings move and the new days are those least
-    needed."""
+    no trip can be. First each stranded visit, most urgent first, takes its best trip on
+    days still free; from there CP-SAT books the most trips (priority breaking ties);
+    then, with those trips, the fewest trainings move and the days are the latest and
+    those single visits need least (``value``)."""
     model = cp_model.CpModel()
     x = {
         ref: [(model.new_bool_var(f"{ref}#{i}"), o) for i, o in enumerate(opts)]
