@@ -205,6 +205,19 @@ def test_trainings_are_booked_together_so_a_narrow_window_is_not_crowded_out():
     assert days["T1"][-1] < thursday
 
 
+def _trainings_for_one_trainer(*specs: tuple[str, str, tuple[date, date], date, int]):
+    """One trainer, 7-hour trainings: each spec is (ref, customer, window, due day,
+    sessions), due at 18:00; the far-suburb customers (C3, C6) are suburban."""
+    training = {"hours": "7", "kind": Kind.TRAINING, "skills": {"training"}}
+    return problem(
+        [request(ref, cid, sessions=n, window=window, **training)
+         for ref, cid, window, _, n in specs],
+        [assessment(ref, at(due, 18), zone=Zone.SUBURBAN if cid in ("C3", "C6") else Zone.CITY)
+         for ref, cid, _, due, _ in specs],
+        [engineer("E1", {"training"})],
+    )  # fmt: skip
+
+
 def _training_and_trip(t1_window: tuple[date, date]):
     """One trainer, a 5-day horizon: T1, a two-day city training due Friday, and F1, a
     one-day training in a far suburb (an overnight stay: the session, then the way home)
@@ -241,20 +254,10 @@ def test_the_training_in_the_way_moves_onto_another_trainings_day_which_moves_to
     T2 (one day, Monday-Wednesday) is booked just in time on Wednesday: T2 goes to Monday,
     T1 to Tuesday-Wednesday, and F1's trip to Thursday."""
     tuesday, wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (1, 2, 3, 4))
-    training = {"hours": "7", "kind": Kind.TRAINING, "skills": {"training"}}
-    reqs = [
-        request("T1", "C1", sessions=2, window=(tuesday, friday), **training),
-        request("T2", "C2", window=(MONDAY, wednesday), **training),
-        request("F1", "C3", window=(thursday, friday), **training),
-    ]
-    prob = problem(
-        reqs,
-        [
-            assessment("T1", at(friday, 18)),
-            assessment("T2", at(wednesday, 18)),
-            assessment("F1", at(friday, 18), zone=Zone.SUBURBAN),
-        ],
-        [engineer("E1", {"training"})],
+    prob = _trainings_for_one_trainer(
+        ("T1", "C1", (tuesday, friday), friday, 2),
+        ("T2", "C2", (MONDAY, wednesday), wednesday, 1),
+        ("F1", "C3", (thursday, friday), friday, 1),
     )
     result = solve(prob, short_horizon(5))
     assert not result.unassigned and not any(v.late for v in result.visits)
@@ -284,22 +287,11 @@ def test_trainings_move_three_deep_to_make_room_for_an_overnight_trip():
     fits only Thursday-Friday. T1 goes to Wednesday, T2 to Tuesday, T3 to Monday: a chain
     three moves deep, and every deadline is met."""
     tuesday, wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (1, 2, 3, 4))
-    training = {"hours": "7", "kind": Kind.TRAINING, "skills": {"training"}}
-    reqs = [
-        request("T3", "C1", window=(MONDAY, tuesday), **training),
-        request("T2", "C2", window=(tuesday, wednesday), **training),
-        request("T1", "C1", window=(wednesday, thursday), **training),
-        request("F1", "C3", window=(thursday, friday), **training),
-    ]
-    prob = problem(
-        reqs,
-        [
-            assessment("T3", at(tuesday, 18)),
-            assessment("T2", at(wednesday, 18)),
-            assessment("T1", at(thursday, 18)),
-            assessment("F1", at(friday, 18), zone=Zone.SUBURBAN),
-        ],
-        [engineer("E1", {"training"})],
+    prob = _trainings_for_one_trainer(
+        ("T3", "C1", (MONDAY, tuesday), tuesday, 1),
+        ("T2", "C2", (tuesday, wednesday), wednesday, 1),
+        ("T1", "C1", (wednesday, thursday), thursday, 1),
+        ("F1", "C3", (thursday, friday), friday, 1),
     )
     result = solve(prob, short_horizon(5))
     assert not result.unassigned and not any(v.late for v in result.visits)
@@ -314,17 +306,9 @@ def test_a_booked_one_visit_trip_moves_to_make_room_for_another():
     FB (another town: no trip serves both); FA's trip then moves to Wednesday's session
     and FB gets Thursday."""
     wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (2, 3, 4))
-    training = {"hours": "7", "kind": Kind.TRAINING, "skills": {"training"}}
-    prob = problem(
-        [
-            request("FA", "C3", window=(wednesday, friday), **training),
-            request("FB", "C6", window=(thursday, thursday), **training),
-        ],
-        [
-            assessment("FA", at(friday, 18), zone=Zone.SUBURBAN),
-            assessment("FB", at(friday, 18), zone=Zone.SUBURBAN),
-        ],
-        [engineer("E1", {"training"})],
+    prob = _trainings_for_one_trainer(
+        ("FA", "C3", (wednesday, friday), friday, 1),
+        ("FB", "C6", (thursday, thursday), friday, 1),
     )
     result = solve(prob, short_horizon(5))
     assert not result.unassigned and not any(v.late for v in result.visits)
@@ -332,38 +316,16 @@ def test_a_booked_one_visit_trip_moves_to_make_room_for_another():
     assert (sessions["FA"].day, sessions["FB"].day) == (wednesday, thursday)
 
 
-def test_a_far_training_on_the_horizons_last_day_goes_with_the_night_before():
-    """F1, a one-day training in a far suburb, is accepted only on Friday, the last day
-    of the horizon: there is no next working day to come home on, so the trainer travels
-    on Thursday, sleeps at the hotel and holds the session on Friday, on time."""
+@pytest.mark.parametrize("horizon", [5, 10])
+def test_a_far_training_on_a_friday_goes_with_the_night_before(horizon):
+    """F1, a one-day training in a far suburb, accepted only on Friday. With a five-day
+    horizon there is no next working day to come home on; with ten, the way home on
+    Monday would keep the trainer at the hotel three nights for one visit. Either way the
+    trainer drives out on Thursday, sleeps at the hotel and holds the session on Friday,
+    on time, then goes home."""
     thursday, friday = MONDAY + timedelta(days=3), MONDAY + timedelta(days=4)
-    prob = problem(
-        [request("F1", "C3", window=(friday, friday), hours="7", kind=Kind.TRAINING,
-                 skills={"training"})],
-        [assessment("F1", at(friday, 18), zone=Zone.SUBURBAN)],
-        [engineer("E1", {"training"})],
-    )  # fmt: skip
-    result = solve(prob, short_horizon(5))
-    assert not result.unassigned
-    (session,) = result.visits
-    assert (session.day, session.late, session.lodging) == (friday, False, False)
-    (evening,) = [r for r in result.routes if r.day == thursday]
-    assert evening.end_place.kind == "hotel"
-
-
-def test_a_far_training_on_a_friday_is_not_a_weekend_at_the_hotel():
-    """F1, a one-day training in a far suburb, accepted only on Friday, in a two-week
-    horizon. The session then the night and home on Monday would keep the trainer at the
-    hotel three nights; instead the trainer drives out on Thursday and holds the session
-    on Friday from the hotel, then goes home."""
-    thursday, friday = MONDAY + timedelta(days=3), MONDAY + timedelta(days=4)
-    prob = problem(
-        [request("F1", "C3", window=(friday, friday), hours="7", kind=Kind.TRAINING,
-                 skills={"training"})],
-        [assessment("F1", at(friday, 18), zone=Zone.SUBURBAN)],
-        [engineer("E1", {"training"})],
-    )  # fmt: skip
-    result = solve(prob, short_horizon(10))
+    prob = _trainings_for_one_trainer(("F1", "C3", (friday, friday), friday, 1))
+    result = solve(prob, short_horizon(horizon))
     assert not result.unassigned
     (session,) = result.visits
     assert (session.day, session.late, session.lodging) == (friday, False, False)
@@ -377,12 +339,7 @@ def test_a_training_that_needs_hotel_nights_goes_before_the_weekend_when_it_can(
     the trainer is home for the weekend."""
     wednesday, thursday, friday = (MONDAY + timedelta(days=d) for d in (2, 3, 4))
     next_monday = MONDAY + timedelta(days=7)
-    prob = problem(
-        [request("T1", "C3", sessions=2, window=(wednesday, next_monday), hours="7",
-                 kind=Kind.TRAINING, skills={"training"})],
-        [assessment("T1", at(next_monday, 18), zone=Zone.SUBURBAN)],
-        [engineer("E1", {"training"})],
-    )  # fmt: skip
+    prob = _trainings_for_one_trainer(("T1", "C3", (wednesday, next_monday), next_monday, 2))
     result = solve(prob, short_horizon(10))
     assert not result.unassigned and not any(v.late for v in result.visits)
     assert sorted(v.day for v in result.visits) == [thursday, friday]
