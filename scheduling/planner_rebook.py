@@ -89,7 +89,7 @@ def rebook_for_trips(
     moved: dict[str, Block] = {}
     booked: dict[tuple, _Option] = {}
     for part_trainings, part_trips in _parts(
-        {ref: options.on_time(ref, outside) for ref in involved},
+        {ref: options.on_time(ref, outside) for ref in sorted(involved)},
         {k: [tr for tr in ts if tr.cells.isdisjoint(outside)] for k, ts in trips.items()},
     ):
         chosen = _solve(part_trainings, part_trips, {t.key: t for t in candidates})
@@ -258,7 +258,7 @@ def _solve(
     users: dict[Cell, list[cp_model.IntVar]] = {}
     for pairs in (*x.values(), *y.values()):
         for var, option in pairs:
-            for cell in option.cells:
+            for cell in sorted(option.cells):  # not set order: hashing varies by process
                 users.setdefault(cell, []).append(var)
     for used in users.values():
         if len(used) > 1:
