@@ -25,7 +25,7 @@ import numpy as np
 from scheduling.cost_legs import LegEnd, customer_end, place_end
 from scheduling.kpis import plan_kpis
 from scheduling.model import Place, Plan, Problem, Route, Unassigned, Visit
-from scheduling.planner_demand import day_demand, demand_on
+from scheduling.planner_demand import day_demand
 from scheduling.planner_groups import engineer_groups, group_count, split_by_group
 from scheduling.planner_model import (
     Context,
@@ -66,7 +66,7 @@ from scheduling.planner_start import (
     vroom_on_time_sequences,
     vroom_sequences,
 )
-from scheduling.planner_training import block_value, book_trainings
+from scheduling.planner_training import book_trainings
 from scheduling.planner_trips import book_trips, needs_overnight
 from scheduling.policy import Policy
 from scheduling.routing import (
@@ -163,8 +163,7 @@ def prepare(problem: Problem, policy: Policy, travel: TravelProvider) -> Prepare
         blocks + trips,
         groups,
         busy,
-        lambda b: block_value(ctx, b, demand),
-        lambda b: demand_on(demand, b.engineer_id, b.days),
+        demand,
     )
     for task in stranded:
         unassigned.append(unassigned_entry(task.request_ref, *stranded_reason(ctx, task)))

@@ -20,21 +20,21 @@ visit may move as a one-day training does. Each of those keeps exactly one on-ti
 block, so no deadline met before is missed after; pinned days, trips of several visits,
 late blocks and blocks further away never move. The most stranded
 visits are booked (the most urgent first), then the fewest trainings move, then the days
-are the latest and those single visits need least (``value``). The travel day is left
+are the latest and those single visits need least (``block_value``). The travel day is left
 to the routing search, which may plan visits on it, as for a training.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from itertools import pairwise
 from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
+from scheduling.planner_demand import DayDemand, demand_on
 from scheduling.planner_model import Context, Task, nearest_engineers, one_night
-from scheduling.planner_training import Block, every_block
+from scheduling.planner_training import Block, block_value, every_block
 
 Cell = tuple[str, date]
 
@@ -60,14 +60,13 @@ def rebook_for_trips(
     blocks: list[Block],
     groups: dict[str, list[Task]],
     busy: set[Cell],
-    value: Callable[[Block], int],
-    needed: Callable[[Block], float],
+    demand: DayDemand,
 ) -> tuple[list[Block], list[Task]]:
     """Book trips for `stranded` visits (each needing an overnight stay), either way of
     travelling, moving the training blocks of `blocks` whose sessions are
     `groups[request_ref]` where needed; return the new list of blocks and the visits
-    still stranded. `busy` is kept up to date. `value` ranks a block's days (higher is
-    better); `needed` is how many minutes of single visits may need them.
+    still stranded. `busy` is kept up to date; `demand` is how much single visits need
+    each engineer-day (:func:`scheduling.planner_demand.day_demand`).
 
     Only visits with a deadline are tried, and a trip is booked only when it arrives by
     that deadline and every block it displaces is booked again on time: no deadline met
@@ -81,8 +80,8 @@ def rebook_for_trips(
     movable = {b.request_ref: b for b in blocks if b.request_ref in groups and not b.late_minutes}
     owner = {c: ref for ref, b in movable.items() for c in _cells(b)}
     fixed = busy - owner.keys()
-    trips = {t.key: _trips(ctx, t, fixed, value) for t in candidates}
-    options = _Options(ctx, groups, movable, value, needed)
+    trips = {t.key: _trips(ctx, t, fixed, demand) for t in candidates}
+    options = _Options(ctx, groups, movable, demand)
     wanted = {c for options_of in trips.values() for trip in options_of for c in trip.cells}
     involved = _involved(options, owner, wanted)
     outside = fixed | {c for c, ref in owner.items() if ref not in involved}
@@ -123,19 +122,30 @@ class _Option(NamedTuple):
     value: int
 
 
-def _trips(
-    ctx: Context, task: Task, fixed: set[Cell], value: Callable[[Block], int]
-) -> list[_Option]:
+def _on_time_blocks(ctx: Context, group: list[Task]):
+    """Every on-time block of `group` (a training's sessions, or one visit) for its nearest
+    skilled engineers, on any days; never over days off for one visit."""
+    for eid in nearest_engineers(ctx, group[0]):
+        for block in every_block(ctx, group, eid):
+            if not block.late_minutes and (len(group) > 1 or _no_days_off(block)):
+                yield block
+
+
+def _trips(ctx: Context, task: Task, fixed: set[Cell], demand: DayDemand) -> list[_Option]:
     """Every on-time way for a skilled engineer to do `task` with a night at the hotel
     next to the customer (the session, then the way home the next day; or the way there
     the day before, then the session), on no day of `fixed` and never over days off
     (:func:`scheduling.planner_model.one_night`). The travel day is left to the routing
-    search, as a training's is."""
+    search, as a training's is. On the same days the session before the night is worth
+    more than after it (a day to spare)."""
     return [
-        _Option(block, frozenset(_cells(block)), _trip_value(block, value))
-        for eid in nearest_engineers(ctx, task)
-        for block in every_block(ctx, [task], eid)
-        if not block.late_minutes and _no_days_off(block) and fixed.isdisjoint(_cells(block))
+        _Option(
+            block,
+            frozenset(_cells(block)),
+            block_value(ctx, block, demand) - (block.visits[0].day - block.days[0]).days,
+        )
+        for block in _on_time_blocks(ctx, [task])
+        if fixed.isdisjoint(_cells(block))
     ]
 
 
@@ -145,38 +155,33 @@ def _no_days_off(block: Block) -> bool:
     return all(one_night(a, b) for a, b in pairwise(block.days))
 
 
-def _trip_value(block: Block, value: Callable[[Block], int]) -> int:
-    """`value` (just in time, then the days single visits need least), and on the same
-    days the session before the night rather than after it (a day to spare)."""
-    return value(block) - (block.visits[0].day - block.days[0]).days
-
-
 class _Options:
     """On-time blocks of the movable bookings (trainings, one-visit trips), built once
     per booking on any days."""
 
-    def __init__(self, ctx: Context, groups, movable: dict[str, Block], value, needed) -> None:
-        self.ctx, self.groups, self.movable = ctx, groups, movable
-        self.value, self.needed = value, needed
+    def __init__(self, ctx: Context, groups, movable: dict[str, Block], demand) -> None:
+        self.ctx, self.groups, self.movable, self.demand = ctx, groups, movable, demand
         self._all: dict[str, list[_Option]] = {}
 
     def every(self, ref: str) -> list[_Option]:
         """The training's current block first, then its other on-time blocks for its
         nearest skilled engineers."""
         if ref not in self._all:
-            group, current = self.groups[ref], self.movable[ref]
-            found = [_Option(current, frozenset(_cells(current)), self.value(current))]
-            for eid in nearest_engineers(self.ctx, group[0]):
-                for b in every_block(self.ctx, group, eid):
-                    if b.late_minutes or (eid == current.engineer_id and b.days == current.days):
-                        continue
-                    if len(group) == 1 and not _no_days_off(b):
-                        continue
-                    if self.needed(b) > self.needed(current) + MOVE_SLACK_MINUTES:
-                        continue
-                    found.append(_Option(b, frozenset(_cells(b)), self.value(b)))
-            self._all[ref] = found
+            current = self.movable[ref]
+            most = self._needed(current) + MOVE_SLACK_MINUTES
+            self._all[ref] = [self._option(current)] + [
+                self._option(b)
+                for b in _on_time_blocks(self.ctx, self.groups[ref])
+                if (b.engineer_id, b.days) != (current.engineer_id, current.days)
+                and self._needed(b) <= most
+            ]
         return self._all[ref]
+
+    def _option(self, block: Block) -> _Option:
+        return _Option(block, frozenset(_cells(block)), block_value(self.ctx, block, self.demand))
+
+    def _needed(self, block: Block) -> float:
+        return demand_on(self.demand, block.engineer_id, block.days)
 
     def on_time(self, ref: str, outside: set[Cell]) -> list[_Option]:
         """The options of `ref` on no day of `outside` (the current block always)."""
@@ -187,16 +192,14 @@ class _Options:
 def _involved(options: _Options, owner: dict[Cell, str], wanted: set[Cell]) -> set[str]:
     """The trainings holding days in `wanted`, those holding days they could move to, and
     so on, ``DEPTH`` levels deep."""
-    involved: set[str] = set()
     frontier = {owner[c] for c in wanted if c in owner}
-    for level in range(DEPTH):
-        involved |= frontier
-        if level == DEPTH - 1:
-            break
+    involved = set(frontier)
+    for _ in range(DEPTH - 1):
         reached = {
             owner[c] for ref in frontier for o in options.every(ref) for c in o.cells if c in owner
         }
         frontier = reached - involved
+        involved |= frontier
     return involved
 
 
@@ -236,7 +239,7 @@ def _solve(
     no trip can be. First each stranded visit, most urgent first, takes its best trip on
     days still free; from there CP-SAT books the most trips (priority breaking ties);
     then, with those trips, the fewest trainings move and the days are the latest and
-    those single visits need least (``value``)."""
+    those single visits need least (``block_value``)."""
     model = cp_model.CpModel()
     x = {
         ref: [(model.new_bool_var(f"{ref}#{i}"), o) for i, o in enumerate(opts)]
